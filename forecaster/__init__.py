@@ -1,0 +1,19 @@
+"""forecaster: honest RNN / LSTM / GRU forecasting and sequence classification on PyTorch."""
+
+from forecaster._lazy import lazy_exports
+
+__version__ = "0.1.0"
+
+__getattr__, __all__ = lazy_exports(__name__, {
+    "ConfigError": "forecaster.errors",
+    "DataError": "forecaster.errors",
+    "ForecasterError": "forecaster.errors",
+    "ModelFileError": "forecaster.errors",
+    "SeriesData": "forecaster.data.loading",
+    "load_series": "forecaster.data.loading",
+    "Evaluation": "forecaster.forecasting.evaluation",
+    "Forecaster": "forecaster.forecasting.forecaster",
+    "train_run": "forecaster.forecasting.run",
+    "TrainConfig": "forecaster.training.config",
+})
+__all__ += ["__version__"]

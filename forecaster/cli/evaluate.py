@@ -1,0 +1,122 @@
+"""`forecaster evaluate` and `forecaster backtest`: score a saved model beside baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from forecaster.cli.options import data_options, echo_json, handle_errors, split_features
+
+
+def _start(value: str) -> Any:
+    """A fraction of rows (0.75), or a date (2018-01-02)."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if not 0 < number < 1:
+        raise click.BadParameter(f"a fraction between 0 and 1 or a date, got {value!r}",
+                                 param_hint="--start")
+    return number
+
+
+def _score(model_dir: Path, csv: Path, target: str | None, features: str,
+           date_column: str | None, fill: str | None, encoding: str, start: str,
+           season: int | None, by_step: bool):
+    from forecaster.data import load_series
+    from forecaster.forecasting import Forecaster
+
+    model = Forecaster.load(model_dir)
+    series = load_series(csv, target=target or model.target_,
+                         features=split_features(features) or model.features_,
+                         date_column=date_column, fill=fill, encoding=encoding)
+    return model, model.evaluate(series, start=_start(start), season=season, by_step=by_step)
+
+
+def _write(out: Path | None, evaluation, overwrite: bool, extra: dict) -> None:
+    if out is None:
+        return
+    from forecaster.forecasting.report import write_evaluation
+    from forecaster.forecasting.rundir import atomic_directory
+
+    with atomic_directory(out, overwrite) as tmp:
+        write_evaluation(tmp, evaluation, extra)
+
+
+def _common(command):
+    command = click.option("--json", "as_json", is_flag=True, help="Print metrics as JSON.")(
+        command)
+    command = click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")(
+        command)
+    command = click.option("--out", type=click.Path(path_type=Path), default=None,
+                           help="Write metrics.json and predictions.csv to this directory.")(
+        command)
+    command = click.option("--season", type=int, default=None,
+                           help="Season length for seasonal naive and MASE.")(command)
+    command = click.option("--start", default="0.75", show_default=True,
+                           help="First scored target: a fraction of the rows or a date.")(
+        command)
+    command = data_options(command)
+    command = click.argument("csv", type=click.Path(path_type=Path))(command)
+    return click.argument("model_dir", type=click.Path(path_type=Path))(command)
+
+
+@click.command(epilog="""
+\b
+Example:
+  forecaster evaluate runs/GOOG-Close-lstm-20261123-101500/model datasets/GOOG.csv \\
+      --start 2018-01-02
+""")
+@_common
+@handle_errors
+def evaluate(model_dir: Path, csv: Path, target: str | None, features: str,
+             date_column: str | None, fill: str | None, encoding: str, start: str,
+             season: int | None, out: Path | None, overwrite: bool, as_json: bool) -> None:
+    """Score a saved model on CSV from --start on, beside the baselines on the same points."""
+    from forecaster.forecasting.report import format_table
+
+    model, evaluation = _score(model_dir, csv, target, features, date_column, fill, encoding,
+                               start, season, by_step=False)
+    _write(out, evaluation, overwrite, {"model_dir": str(model_dir), "data": str(csv)})
+    if as_json:
+        echo_json(evaluation.to_dict())
+        return
+    click.echo(format_table(evaluation))
+    click.echo(f"\n{evaluation.verdict}")
+
+
+@click.command(epilog="""
+\b
+Example:
+  forecaster backtest runs/GOOG-Close-gru-20261123-101500/model datasets/GOOG.csv --start 0.5
+""")
+@_common
+@handle_errors
+def backtest(model_dir: Path, csv: Path, target: str | None, features: str,
+             date_column: str | None, fill: str | None, encoding: str, start: str,
+             season: int | None, out: Path | None, overwrite: bool, as_json: bool) -> None:
+    """Rolling-origin backtest: forecast from every origin after --start in one batched pass.
+
+    Each origin sees only the rows before it; the model is not refitted. Errors are reported
+    overall and for each step of the horizon.
+    """
+    from forecaster.forecasting.evaluation import BASELINE_LABELS
+    from forecaster.forecasting.report import format_table
+
+    model, evaluation = _score(model_dir, csv, target, features, date_column, fill, encoding,
+                               start, season, by_step=True)
+    _write(out, evaluation, overwrite, {"model_dir": str(model_dir), "data": str(csv)})
+    if as_json:
+        echo_json(evaluation.to_dict())
+        return
+    origins = len(evaluation.predictions) // evaluation.horizon
+    click.echo(f"{origins} origins, horizon {evaluation.horizon}.\n")
+    click.echo(format_table(evaluation))
+    if evaluation.horizon > 1 and evaluation.metrics_by_step:
+        click.echo("\nRMSE by step ahead:")
+        names = {"model": evaluation.model_label, **BASELINE_LABELS}
+        for name, values in evaluation.metrics_by_step.items():
+            click.echo(f"  {names[name]:<24}" + " ".join(f"{v:>9.4g}" for v in values["rmse"]))
+    click.echo(f"\n{evaluation.verdict}")

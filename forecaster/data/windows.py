@@ -1,0 +1,79 @@
+"""Sliding windows as strided views: memory grows with the series, not with series × lookback.
+
+A window is named by the position `t` of its first target: inputs are rows [t - lookback, t),
+targets are target values [t, t + horizon). Only the rows of a batch are ever gathered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from forecaster.data.choices import WINDOW_NORMS, WindowNorm  # noqa: F401
+
+
+def target_positions(start: int, stop: int, lookback: int, horizon: int) -> np.ndarray:
+    """Positions t whose targets [t, t + horizon) lie in [start, stop) with a full input window."""
+    first = max(start, lookback)
+    last = stop - horizon
+    return np.arange(first, last + 1) if last >= first else np.empty(0, dtype=np.int64)
+
+
+@dataclass
+class WindowBatches:
+    """Batches of (inputs, targets) cut on demand from one scaled (time, columns) tensor.
+
+    With `norm="last"` every window is expressed relative to its own last observed row, so the
+    network learns changes rather than levels; `restore` adds that level back to predictions.
+    """
+
+    series: torch.Tensor  # (time, columns) scaled, target in column 0
+    positions: torch.Tensor  # (windows,) first-target positions
+    lookback: int
+    horizon: int
+    norm: WindowNorm = "last"
+
+    def __post_init__(self) -> None:
+        # Strided views, no copies: (time - lookback + 1, columns, lookback) and (.., horizon).
+        self._inputs = self.series.unfold(0, self.lookback, 1)
+        self._targets = self.series[:, 0].unfold(0, self.horizon, 1)
+
+    @classmethod
+    def from_array(cls, scaled: np.ndarray, positions: np.ndarray, lookback: int, horizon: int,
+                   norm: WindowNorm = "last") -> WindowBatches:
+        series = torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))
+        return cls(series, torch.as_tensor(positions, dtype=torch.long), lookback, horizon, norm)
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def to(self, device: torch.device) -> WindowBatches:
+        return WindowBatches(self.series.to(device), self.positions.to(device), self.lookback,
+                             self.horizon, self.norm)
+
+    def inputs(self, rows: torch.Tensor) -> torch.Tensor:
+        """(batch, lookback, columns) inputs for the windows at `rows` of `positions`."""
+        t = self.positions[rows]
+        x = self._inputs[t - self.lookback].transpose(1, 2)
+        if self.norm == "last":
+            x = x - x[:, -1:, :]
+        return x
+
+    def levels(self, rows: torch.Tensor) -> torch.Tensor:
+        """(batch, 1) level subtracted from the targets: the last observed target value."""
+        t = self.positions[rows]
+        if self.norm == "last":
+            return self.series[t - 1, 0].unsqueeze(1)
+        return torch.zeros(len(t), 1, dtype=self.series.dtype, device=self.series.device)
+
+    def fetch(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(inputs, targets) of a batch; targets are (batch, horizon), relative like the inputs."""
+        t = self.positions[rows]
+        y = self._targets[t] - self.levels(rows)
+        return self.inputs(rows), y
+
+    def restore(self, rows: torch.Tensor, outputs: torch.Tensor) -> torch.Tensor:
+        """Scaled predictions from network outputs (undo the per-window normalisation)."""
+        return outputs + self.levels(rows)

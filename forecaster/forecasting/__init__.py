@@ -1,0 +1,10 @@
+"""The Forecaster estimator, baselines, metrics, evaluation and run outputs."""
+
+from forecaster._lazy import lazy_exports
+
+__getattr__, __all__ = lazy_exports(__name__, {
+    "Evaluation": "forecaster.forecasting.evaluation",
+    "Forecaster": "forecaster.forecasting.forecaster",
+    "RunResult": "forecaster.forecasting.run",
+    "train_run": "forecaster.forecasting.run",
+})

@@ -1,0 +1,84 @@
+"""One training run end to end: split, fit, evaluate beside baselines, forecast, write outputs.
+
+This is the plain-Python form of ``forecaster train``; the CLI only parses options and prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+
+from forecaster.data import SeriesData, chronological_split
+from forecaster.forecasting.evaluation import Evaluation
+from forecaster.forecasting.forecaster import Forecaster
+from forecaster.forecasting.report import write_evaluation, write_forecast
+from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+
+
+@dataclass
+class RunResult:
+    out: Path
+    model: Forecaster
+    evaluation: Evaluation
+    forecast: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int]) -> dict:
+    """The facts of a run that metrics.json and the CLI report."""
+    history = model.history_
+    config = model.train_config_
+    deterministic = history.device == "cpu"
+    return {
+        "data": {**model.data_info_, "path": series.source, "target": series.target,
+                 "features": series.features, "frequency": series.frequency,
+                 "notes": series.notes, **split_rows},
+        "model": {**model.get_params(), "label": model.label},
+        "training": {**asdict(config), "epochs_run": history.epochs_run,
+                     "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
+                     "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
+                     "seconds_per_epoch": round(history.seconds_per_epoch, 4),
+                     "device": history.device, "amp_bf16": history.amp,
+                     "torch_threads": torch.get_num_threads(),
+                     "repeatable": (f"yes: seed {config.seed} on CPU gives the same result on "
+                                    f"re-run" if deterministic else
+                                    f"seeded ({config.seed}); GPU kernels may differ slightly "
+                                    f"between runs"),
+                     "train_loss": history.train_loss, "val_loss": history.val_loss},
+    }
+
+
+def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: float = 0.25,
+              val_size: float = 0.1, season: int | None = None,
+              overwrite: bool = False) -> RunResult:
+    """Train on the first part of `series`, score the last `test_size` of it, write `out`."""
+    check_out_dir(out, overwrite)
+    model._check_params()
+    n = len(series.frame)
+    split = chronological_split(n, test_size=test_size, val_size=val_size,
+                                lookback=model.lookback, horizon=model.horizon)
+    model.fit_span(series, split.train_end, split.val_end)
+    evaluation = model.evaluate(series, start=split.test_start, season=season)
+    forecast = model.forecast(series)
+    index = series.frame.index
+    rows = {"train_rows": split.train_end, "validation_rows": split.val_end - split.train_end,
+            "test_rows": n - split.val_end, "test_first_date": str(index[split.test_start])}
+    summary = run_summary(series, model, rows)
+    from forecaster.forecasting.plots import plot_forecast, plot_loss  # matplotlib is slow
+
+    with atomic_directory(out, overwrite) as tmp:
+        (tmp / "model").mkdir()
+        model.save_into(tmp / "model")
+        write_evaluation(tmp, evaluation, summary)
+        write_forecast(tmp, forecast)
+        splits = {"validation": index[split.train_end], "test": index[split.test_start]}
+        plot_forecast(tmp / "plot.png", series.frame[series.target], evaluation.predictions,
+                      splits, forecast, f"{Path(series.source).name}: {series.target}",
+                      model.label)
+        plot_loss(tmp / "loss.png", model.history_.train_loss, model.history_.val_loss,
+                  model.history_.best_epoch)
+    return RunResult(out, model, evaluation, forecast, summary)

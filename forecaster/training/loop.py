@@ -1,0 +1,197 @@
+"""The one fit loop every estimator uses: batches, optimiser, early stopping, device, AMP.
+
+A batch source is anything with ``len(source)`` samples and ``source.fetch(rows)`` returning
+``(inputs, targets)``, where inputs is a tensor or a tuple of tensors passed to the model as
+``model(*inputs)``. Sources live on the training device (``source.to(device)``), so a batch is
+cut by indexing, without a DataLoader or a copy of the data set per epoch.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from forecaster.training.config import TrainConfig
+from forecaster.training.progress import Progress
+
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
+
+
+class BatchSource(Protocol):
+    def __len__(self) -> int: ...
+
+    def fetch(self, rows: torch.Tensor) -> tuple[torch.Tensor | tuple[torch.Tensor, ...],
+                                                 torch.Tensor]: ...
+
+    def to(self, device: torch.device) -> BatchSource: ...
+
+
+@dataclass
+class History:
+    """What happened during fit: losses per epoch, the epoch kept, and why training ended."""
+
+    train_loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_metrics: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    interrupted: bool = False
+    seconds: float = 0.0
+    device: str = "cpu"
+    amp: bool = False
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.train_loss)
+
+    @property
+    def seconds_per_epoch(self) -> float:
+        return self.seconds / max(self.epochs_run, 1)
+
+
+def resolve_device(name: str) -> torch.device:
+    """'auto' is CUDA when available, else CPU; asking for CUDA without one is an error."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' was asked for but no CUDA GPU is visible; use 'cpu' or "
+                         "'auto'.")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Make CPU runs repeatable: same seed, same threads, same result."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.learning_rate)
+    if config.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=config.learning_rate)
+    return torch.optim.SGD(params, lr=config.learning_rate, momentum=0.9)
+
+
+def _call(model: nn.Module, inputs) -> torch.Tensor:
+    return model(*inputs) if isinstance(inputs, tuple) else model(inputs)
+
+
+def _chunks(order: torch.Tensor, size: int):
+    for start in range(0, len(order), size):
+        yield order[start:start + size]
+
+
+def evaluate_loss(model: nn.Module, source: BatchSource, loss_fn: LossFn, batch_size: int,
+                  autocast, metrics: dict[str, MetricFn] | None = None
+                  ) -> tuple[float, dict[str, float]]:
+    """Mean loss (and metrics) of `model` over a source, in eval mode, without gradients."""
+    model.eval()
+    total, count = 0.0, 0
+    outputs, targets = [], []
+    with torch.no_grad(), autocast():
+        rows = torch.arange(len(source), device=_device_of(source))
+        for batch in _chunks(rows, max(batch_size, 1024)):
+            inputs, target = source.fetch(batch)
+            out = _call(model, inputs)
+            total += float(loss_fn(out.float(), target)) * len(batch)
+            count += len(batch)
+            if metrics:
+                outputs.append(out.float())
+                targets.append(target)
+    results = {}
+    if metrics:
+        out, tgt = torch.cat(outputs), torch.cat(targets)
+        results = {name: float(fn(out, tgt)) for name, fn in metrics.items()}
+    return total / max(count, 1), results
+
+
+def _device_of(source: BatchSource) -> torch.device:
+    device = getattr(source, "device", None)
+    if device is not None:
+        return device
+    tensor = getattr(source, "series", None)
+    return tensor.device if tensor is not None else torch.device("cpu")
+
+
+def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: LossFn,
+        config: TrainConfig, metrics: dict[str, MetricFn] | None = None) -> History:
+    """Train `model` in place and return its History; the best-validation weights are kept.
+
+    Ctrl-C stops training between batches and keeps the best model so far.
+    """
+    seed_everything(config.seed)
+    device = resolve_device(config.device)
+    use_amp = config.amp and device.type == "cuda"
+    autocast = ((lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_amp
+                else nullcontext)
+    model.to(device)
+    train = train.to(device)
+    val = val.to(device) if val is not None and len(val) > 0 else None
+    optimizer = _optimizer(config, model.parameters())
+    generator = torch.Generator(device="cpu").manual_seed(config.seed)
+    history = History(device=str(device), amp=use_amp)
+    progress = Progress(config.epochs, config.progress)
+    best_loss, best_state, waited = math.inf, None, 0
+    started = time.perf_counter()
+    try:
+        for epoch in range(1, config.epochs + 1):
+            model.train()
+            order = torch.randperm(len(train), generator=generator).to(device)
+            running, seen = torch.zeros((), device=device), 0
+            for rows in _chunks(order, config.batch_size):
+                inputs, target = train.fetch(rows)
+                with autocast():
+                    loss = loss_fn(_call(model, inputs).float(), target)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.clip_norm is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
+                optimizer.step()
+                running += loss.detach() * len(rows)
+                seen += len(rows)
+            train_loss = float(running) / max(seen, 1)
+            history.train_loss.append(train_loss)
+            if val is not None:
+                val_loss, val_scores = evaluate_loss(model, val, loss_fn, config.batch_size,
+                                                     autocast, metrics)
+                history.val_loss.append(val_loss)
+                for name, value in val_scores.items():
+                    history.val_metrics.setdefault(name, []).append(value)
+            else:
+                val_loss = train_loss
+            improved = val_loss < best_loss
+            if improved:
+                best_loss, waited, history.best_epoch = val_loss, 0, epoch
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                waited += 1
+            progress.epoch(epoch, train_loss, val_loss if val is not None else None, improved)
+            if config.patience is not None and waited >= config.patience:
+                history.stopped_early = True
+                progress.message(f"Early stopping: no validation improvement for "
+                                 f"{config.patience} epochs; keeping epoch {history.best_epoch}.")
+                break
+    except KeyboardInterrupt:
+        history.interrupted = True
+        progress.message(f"Interrupted: keeping the best model so far (epoch "
+                         f"{history.best_epoch}, loss {best_loss:.5f}).")
+    finally:
+        progress.close()
+        history.seconds = time.perf_counter() - started
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return history

@@ -1,0 +1,37 @@
+"""Shared fixtures: the real shipped data and small, fast model settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATASETS = ROOT / "datasets"
+
+
+@pytest.fixture(scope="session")
+def goog_csv() -> Path:
+    return DATASETS / "GOOG.csv"
+
+
+@pytest.fixture(scope="session")
+def goog(goog_csv):
+    from forecaster import load_series
+
+    return load_series(goog_csv, target="Close")
+
+
+def tiny_training(**overrides):
+    """A TrainConfig for tests: a few epochs, quiet, CPU, seeded."""
+    from forecaster import TrainConfig
+
+    settings = {"epochs": 3, "batch_size": 64, "patience": None, "progress": "off",
+                "device": "cpu", "seed": 0}
+    return TrainConfig(**{**settings, **overrides})
+
+
+@pytest.fixture(scope="session")
+def training():
+    """Factory of small TrainConfigs (see tiny_training)."""
+    return tiny_training

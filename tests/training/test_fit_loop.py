@@ -1,0 +1,104 @@
+"""The one fit loop: early stopping keeps the best weights, optimisers, Ctrl-C, devices."""
+
+from __future__ import annotations
+
+import _thread
+import threading
+
+import pytest
+import torch
+from torch import nn
+
+from forecaster.training import TrainConfig, fit, resolve_device
+
+
+class Pairs:
+    """A minimal batch source over in-memory tensors."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x, y
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def fetch(self, rows):
+        return self.x[rows], self.y[rows]
+
+    def to(self, device):
+        return Pairs(self.x.to(device), self.y.to(device))
+
+
+def regression(n: int = 256, seed: int = 0) -> tuple[Pairs, Pairs]:
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 4, generator=generator)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [0.0]]) + 0.1 * torch.randn(n, 1,
+                                                                             generator=generator)
+    return Pairs(x[:192], y[:192]), Pairs(x[192:], y[192:])
+
+
+def config(**overrides) -> TrainConfig:
+    return TrainConfig(**{"epochs": 30, "batch_size": 32, "progress": "off", "device": "cpu",
+                          **overrides})
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
+def test_each_optimizer_reduces_the_loss(optimizer):
+    train, val = regression()
+    model = nn.Linear(4, 1)
+    history = fit(model, train, val, nn.functional.mse_loss,
+                  config(optimizer=optimizer, learning_rate=0.01, patience=None))
+    assert history.val_loss[-1] < 0.2 * history.val_loss[0]
+
+
+def test_early_stopping_restores_the_best_epoch():
+    train, val = regression()
+    model = nn.Sequential(nn.Linear(4, 64), nn.Tanh(), nn.Linear(64, 1))
+    # a learning rate high enough that validation loss wanders, so stopping matters
+    history = fit(model, train, val, nn.functional.mse_loss,
+                  config(epochs=60, patience=3, learning_rate=0.05, clip_norm=None))
+    assert history.stopped_early
+    assert history.epochs_run == history.best_epoch + 3
+    with torch.no_grad():
+        restored = float(nn.functional.mse_loss(model(val.x), val.y))
+    assert restored == pytest.approx(min(history.val_loss), rel=1e-5)
+
+
+def test_ctrl_c_keeps_the_best_model_so_far(capsys):
+    train, val = regression(n=256)
+
+    class SlowInterrupting(nn.Module):
+        """Raises Ctrl-C from the main thread partway through the third epoch."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.linear = nn.Linear(4, 1)
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            if self.calls == 2 * 7 + 3:  # 6 train + 1 val batch per epoch
+                threading.Timer(0.0, _thread.interrupt_main).start()
+                threading.Event().wait(0.2)
+            return self.linear(x)
+
+    model = SlowInterrupting()
+    history = fit(model, train, val, nn.functional.mse_loss,
+                  config(progress="lines", patience=None))
+    assert history.interrupted
+    assert history.epochs_run == 2
+    assert "Interrupted: keeping the best model so far" in capsys.readouterr().err
+
+
+def test_asking_for_cuda_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="no CUDA GPU is visible"):
+        resolve_device("cuda")
+    assert resolve_device("auto") == torch.device("cpu")
+
+
+def test_progress_lines_when_not_a_terminal(capsys):
+    train, val = regression()
+    fit(nn.Linear(4, 1), train, val, nn.functional.mse_loss, config(epochs=2, progress="auto"))
+    err = capsys.readouterr().err
+    assert "epoch 1/2" in err and "val_loss" in err and "left" in err
