@@ -20,9 +20,16 @@ def infer_frequency(index: pd.DatetimeIndex) -> str | None:
     if freq is not None:
         return freq if isinstance(freq, str) else freq.freqstr
     gaps = index.to_series().diff().dropna()
-    if (gaps % pd.Timedelta(days=1) == pd.Timedelta(0)).all() and (index.day_of_week < 5).all():
+    day = pd.Timedelta(days=1)
+    if (gaps % day == pd.Timedelta(0)).all() and (index.day_of_week < 5).all():
         return "B"
     step = gaps.mode().iloc[0]
+    if step == 7 * day and (gaps % (7 * day) == pd.Timedelta(0)).all():
+        return f"W-{index[0].day_name()[:3].upper()}"
+    if (index.day == 1).all() and 28 * day <= step <= 31 * day:
+        return "MS"
+    if index.is_month_end.all() and 28 * day <= step <= 31 * day:
+        return "ME"
     return pd.tseries.frequencies.to_offset(step).freqstr
 
 
@@ -30,8 +37,7 @@ def season_length(frequency: str | None) -> int:
     """A natural season for seasonal-naive (1 when none is known)."""
     if frequency is None:
         return 1
-    base = frequency.split("-")[0]
-    return _SEASONS.get(base, _SEASONS.get(base.lstrip("0123456789") or base, 1))
+    return _SEASONS.get(frequency.split("-")[0], 1)
 
 
 def future_dates(last: pd.Timestamp, steps: int, frequency: str | None,

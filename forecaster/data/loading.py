@@ -19,6 +19,7 @@ from forecaster.errors import DataError
 
 _DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day", "month", "week", "period")
 _SHOWN = 5  # how many offending rows an error quotes
+_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst")
 
 
 @dataclass
@@ -56,15 +57,34 @@ class SeriesData:
                           self.frequency, self.file_sha256, list(self.notes))
 
 
-def _line(position: int) -> int:
-    """File line of a data row at 0-based position (the header is line 1)."""
-    return position + 2
+def _file_lines(frame: pd.DataFrame) -> np.ndarray:
+    """File line of each data row: `read_csv` keeps blank lines out of the frame but in the
+    index, so a row's label + 2 is its line (the header is line 1)."""
+    return np.asarray(frame.index, dtype=np.int64) + 2
 
 
-def _list_lines(positions: np.ndarray | list[int]) -> str:
-    shown = ", ".join(str(_line(int(p))) for p in list(positions)[:_SHOWN])
-    more = len(positions) - _SHOWN
+def _list_lines(lines: np.ndarray) -> str:
+    shown = ", ".join(str(int(line)) for line in lines[:_SHOWN])
+    more = len(lines) - _SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _check_decodable(path: Path, raw: bytes, encoding: str) -> None:
+    """Name the line of the first byte that is not valid text in `encoding`."""
+    if path.suffix.lower() in _COMPRESSED:
+        return
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"File '{path}' is not valid {encoding} text: line {line} has a byte that cannot be "
+            f"decoded (byte {exc.start} of the file). Save it as UTF-8, or pass its encoding "
+            f"with --encoding (e.g. --encoding latin-1)."
+        ) from None
+    except LookupError:
+        raise DataError(f"Unknown text encoding '{encoding}' for '{path}'; use a name such as "
+                        f"utf-8 or latin-1.") from None
 
 
 def read_csv(path: str | Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
@@ -79,8 +99,11 @@ def read_csv(path: str | Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, s
     if not raw.strip():
         raise DataError(f"File '{path}' is empty. Pass a CSV with a header line and data rows.")
     sha = hashlib.sha256(raw).hexdigest()
+    _check_decodable(path, raw, encoding)
     try:
-        frame = pd.read_csv(path, encoding=encoding, compression="infer")
+        frame = pd.read_csv(path, encoding=encoding, compression="infer",
+                            skip_blank_lines=False)
+        frame = frame.dropna(how="all")  # blank lines; their labels keep the line numbers
     except UnicodeDecodeError as exc:
         raise DataError(
             f"File '{path}' is not valid {encoding} text (byte {exc.start} cannot be decoded). "
@@ -131,7 +154,8 @@ def _numeric(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
     converted = pd.to_numeric(values, errors="coerce")
     bad = np.flatnonzero(converted.isna().to_numpy() & values.notna().to_numpy())
     if len(bad):
-        examples = ", ".join(f"line {_line(p)}: {values.iloc[p]!r}" for p in bad[:_SHOWN])
+        lines = _file_lines(frame)
+        examples = ", ".join(f"line {lines[p]}: {values.iloc[p]!r}" for p in bad[:_SHOWN])
         raise DataError(f"Column '{column}' in '{source}' has {len(bad)} non-numeric value(s) "
                         f"({examples}). Fix or remove those rows.")
     return converted.astype(np.float64)
@@ -164,16 +188,17 @@ def select_series(
     if target in features:
         raise DataError(f"'{target}' is the target; do not list it in --features as well.")
     dates = _parse_dates(frame[date_col])
+    lines = _file_lines(frame)
     bad = np.flatnonzero(dates.isna().to_numpy())
     if len(bad):
-        examples = ", ".join(f"line {_line(p)}: {frame[date_col].iloc[p]!r}" for p in bad[:_SHOWN])
+        examples = ", ".join(f"line {lines[p]}: {frame[date_col].iloc[p]!r}" for p in bad[:_SHOWN])
         raise DataError(f"Column '{date_col}' in '{source}' has {len(bad)} date(s) that cannot be "
                         f"parsed ({examples}). Use ISO dates such as 2018-12-31.")
     duplicated = np.flatnonzero(dates.duplicated(keep=False).to_numpy())
     if len(duplicated):
         raise DataError(
             f"Column '{date_col}' in '{source}' has {len(duplicated)} rows with repeated dates "
-            f"(lines {_list_lines(duplicated)}; first repeated date "
+            f"(lines {_list_lines(lines[duplicated])}; first repeated date "
             f"{dates.iloc[duplicated[0]].date()}). A series needs one row per date: if the file "
             f"holds several series in long format (e.g. a Symbol column), keep one of them."
         )
@@ -185,7 +210,7 @@ def select_series(
     if not (order == np.arange(len(order))).all():
         notes.append("rows were not in date order; sorted them")
     data = data.iloc[order]
-    data = _handle_missing(data, source, fill, order, notes)
+    data = _handle_missing(data, source, fill, lines[order], notes)
     if len(data) < 2:
         raise DataError(f"'{source}' has {len(data)} usable row(s); a series needs many more.")
     if np.ptp(data[target].to_numpy()) == 0:
@@ -196,7 +221,7 @@ def select_series(
 
 
 def _handle_missing(data: pd.DataFrame, source: str, fill: FillMethod | None,
-                    order: np.ndarray, notes: list[str]) -> pd.DataFrame:
+                    lines: np.ndarray, notes: list[str]) -> pd.DataFrame:
     missing = data.isna().to_numpy()
     if not missing.any():
         return data
@@ -205,7 +230,7 @@ def _handle_missing(data: pd.DataFrame, source: str, fill: FillMethod | None,
         cols = [c for c, m in zip(data.columns, missing.any(axis=0), strict=True) if m]
         raise DataError(
             f"'{source}' has {int(missing.sum())} missing value(s) in column(s) "
-            f"{', '.join(cols)} (lines {_list_lines(order[rows])}). Pass --fill ffill (carry the "
+            f"{', '.join(cols)} (lines {_list_lines(lines[rows])}). Pass --fill ffill (carry the "
             f"last value forward), --fill interpolate (straight line between neighbours) or "
             f"--fill drop (remove those rows) to accept them."
         )

@@ -34,19 +34,37 @@ def chronological_split(n: int, *, test_size: float = 0.25, val_size: float = 0.
     """
     _check_fraction("test_size", test_size)
     _check_fraction("val_size", val_size)
-    test = round(n * test_size)
-    fit_rows = n - test
-    val = round(fit_rows * val_size)
-    train_end = fit_rows - val
-    needed_train = lookback + horizon + 1
-    if train_end < needed_train or (test_size > 0 and test < horizon) or (
-            val_size > 0 and val < horizon):
-        shares = (1 - test_size) * (1 - val_size)
-        need = int(needed_train / shares) + 1
+    problem = _too_short(n, test_size, val_size, lookback, horizon)
+    if problem:
+        need = max(n + 1, int((lookback + horizon + 1) / ((1 - test_size) * (1 - val_size))))
+        while _too_short(need, test_size, val_size, lookback, horizon):
+            need += 1
         raise DataError(
             f"The series has {n} rows: too short for lookback {lookback} + horizon {horizon} with "
-            f"test_size {test_size} and val_size {val_size} (the training part would have "
-            f"{train_end} rows, it needs at least {needed_train}). It needs about {need} rows, or "
-            f"use a smaller --lookback."
+            f"test_size {test_size} and val_size {val_size}: {problem}. It needs about {need} "
+            f"rows, or use a smaller --lookback or --horizon."
         )
-    return Split(n=n, train_end=train_end, val_end=fit_rows)
+    train_end, val_end = _parts(n, test_size, val_size)
+    return Split(n=n, train_end=train_end, val_end=val_end)
+
+
+def _parts(n: int, test_size: float, val_size: float) -> tuple[int, int]:
+    """(train_end, val_end) for n rows."""
+    fit_rows = n - round(n * test_size)
+    return fit_rows - round(fit_rows * val_size), fit_rows
+
+
+def _too_short(n: int, test_size: float, val_size: float, lookback: int, horizon: int) -> str:
+    """Why n rows cannot hold the windows of each part ('' when they can)."""
+    train_end, val_end = _parts(n, test_size, val_size)
+    needed_train = lookback + horizon + 1
+    if train_end < needed_train:
+        return (f"the training part would have {train_end} rows, it needs at least "
+                f"{needed_train}")
+    if val_size > 0 and val_end - train_end < horizon:
+        return (f"the validation part would have {val_end - train_end} rows, it needs at least "
+                f"{horizon} (the horizon)")
+    if test_size > 0 and n - val_end < horizon:
+        return (f"the test part would have {n - val_end} rows, it needs at least {horizon} "
+                f"(the horizon)")
+    return ""
