@@ -26,7 +26,7 @@ def tiny_training(**overrides):
     """A TrainConfig for tests: a few epochs, quiet, CPU, seeded."""
     from forecaster import TrainConfig
 
-    settings = {"epochs": 3, "batch_size": 64, "patience": None, "progress": "off",
+    settings = {"epochs": 3, "batch_size": 64, "patience": 0, "progress": "off",
                 "device": "cpu", "seed": 0}
     return TrainConfig(**{**settings, **overrides})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
+
 import click
 
 from forecaster import __version__
@@ -21,6 +24,16 @@ def main() -> None:
     then look at the run directory it prints (metrics.json, plot.png, model/).
     Exit codes: 0 success, 2 bad input or configuration, 1 a bug (please report it).
     """
+    _skip_final_garbage_collection()
+
+
+def _skip_final_garbage_collection() -> None:
+    """At exit, freeze what is alive so the interpreter's last collection does not walk every
+    torch, scipy and matplotlib object: about 1 s saved per command, nothing left unwritten
+    (files are closed by then)."""
+    if gc.freeze not in getattr(_skip_final_garbage_collection, "registered", ()):
+        atexit.register(gc.freeze)
+        _skip_final_garbage_collection.registered = (gc.freeze,)
 
 
 main.add_command(train)

@@ -102,7 +102,6 @@ def backtest(model_dir: Path, csv: Path, target: str | None, features: str,
     Each origin sees only the rows before it; the model is not refitted. Errors are reported
     overall and for each step of the horizon.
     """
-    from forecaster.forecasting.evaluation import BASELINE_LABELS
     from forecaster.forecasting.report import format_table
 
     model, evaluation = _score(model_dir, csv, target, features, date_column, fill, encoding,
@@ -116,7 +115,7 @@ def backtest(model_dir: Path, csv: Path, target: str | None, features: str,
     click.echo(format_table(evaluation))
     if evaluation.horizon > 1 and evaluation.metrics_by_step:
         click.echo("\nRMSE by step ahead:")
-        names = {"model": evaluation.model_label, **BASELINE_LABELS}
+        names = evaluation.labels()
         for name, values in evaluation.metrics_by_step.items():
             click.echo(f"  {names[name]:<24}" + " ".join(f"{v:>9.4g}" for v in values["rmse"]))
     click.echo(f"\n{evaluation.verdict}")

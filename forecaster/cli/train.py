@@ -49,12 +49,15 @@ Examples:
               help="Fraction of the remaining rows, at their end, for early stopping.")
 @click.option("--season", type=int, default=None,
               help="Season length for seasonal naive and MASE (default: from the frequency).")
-@click.option("--epochs", default=50, show_default=True)
+@click.option("--epochs", type=int, default=None,
+              help="Passes over the training windows (default: about 1000 optimiser steps, "
+                   "50 to 500 epochs).")
 @click.option("--batch-size", default=64, show_default=True)
 @click.option("--lr", "learning_rate", default=1e-3, show_default=True, help="Learning rate.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
-@click.option("--patience", default=10, show_default=True,
-              help="Stop after this many epochs without validation improvement (0: never).")
+@click.option("--patience", type=int, default=None,
+              help="Stop after this many epochs without validation improvement (0: never; "
+                   "default: about 200 optimiser steps, 10 to 50 epochs).")
 @click.option("--clip", default=1.0, show_default=True, help="Gradient-norm clip (0: off).")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
@@ -69,9 +72,10 @@ Examples:
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
           fill: str | None, encoding: str, cell: str, layers: int, hidden: int,
           bidirectional: bool, pooling: str, dropout: float, lookback: int, horizon: int,
-          window_norm: str, test_size: float, val_size: float, season: int | None, epochs: int,
-          batch_size: int, learning_rate: float, optimizer: str, patience: int, clip: float,
-          seed: int, device: str, amp: bool, out: Path | None, overwrite: bool, as_json: bool,
+          window_norm: str, test_size: float, val_size: float, season: int | None,
+          epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
+          patience: int | None, clip: float, seed: int, device: str, amp: bool,
+          out: Path | None, overwrite: bool, as_json: bool,
           quiet: bool) -> None:
     """Train a recurrent forecaster on CSV and compare it with simple baselines.
 
@@ -91,7 +95,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
                          date_column=date_column, fill=fill, encoding=encoding)
     try:
         config = TrainConfig(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                             optimizer=optimizer, patience=patience or None,
+                             optimizer=optimizer, patience=patience,
                              clip_norm=clip or None, seed=seed, device=device, amp=amp,
                              progress="lines" if quiet else "auto")
     except ValueError as exc:

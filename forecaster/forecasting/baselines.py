@@ -40,19 +40,34 @@ def drift(y: np.ndarray, positions: np.ndarray, horizon: int) -> np.ndarray:
     return last[:, None] + slope[:, None] * _steps(horizon)[None, :]
 
 
-def exp_smoothing(y: np.ndarray, positions: np.ndarray, horizon: int, fit_end: int) -> np.ndarray:
-    """Holt's damped-trend exponential smoothing (statsmodels' state-space model).
+MAX_SMOOTHING_SEASON = 12  # longer seasons make the state-space fit minutes long
 
-    Parameters are estimated once on y[:fit_end] (the training part); the fitted model then
-    filters the whole series in one pass, and each window's forecasts are projected from the state
-    predicted at its origin, so no refit per point and no look at the future.
+
+def smoothing_season(season: int, fit_end: int) -> int | None:
+    """The seasonal period exponential smoothing uses: the season when it is short enough to
+    estimate and the history holds at least two of it, else none."""
+    if 2 <= season <= MAX_SMOOTHING_SEASON and fit_end >= 2 * season + 10:
+        return season
+    return None
+
+
+def exp_smoothing(y: np.ndarray, positions: np.ndarray, horizon: int, fit_end: int,
+                  season: int = 1) -> np.ndarray:
+    """Holt-Winters exponential smoothing with a damped trend (statsmodels' state-space model),
+    seasonal when `smoothing_season` allows.
+
+    Parameters are estimated once on y[:fit_end] (the history before the scored span); the
+    fitted model then filters the whole series in one pass, and each window's forecasts are
+    projected from the state predicted at its origin: no refit per point, no look at the future.
     """
     from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 
+    seasonal = smoothing_season(season, fit_end)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = ExponentialSmoothing(y[:fit_end], trend=True, damped_trend=True,
-                                     initialization_method="estimated")
+        model = ExponentialSmoothing(
+            y[:fit_end], trend=True, damped_trend=True, seasonal=seasonal,
+            initialization_method="heuristic" if seasonal else "estimated")
         fitted = model.fit(disp=False)
         filtered = fitted.apply(y[:max(positions.max(), fit_end)]).filter_results
     design = filtered.design[:, :, 0]  # (1, states)
@@ -72,5 +87,5 @@ def all_baselines(y: np.ndarray, positions: np.ndarray, horizon: int, season: in
         "naive": naive(y, positions, horizon),
         "seasonal_naive": seasonal_naive(y, positions, horizon, season),
         "drift": drift(y, positions, horizon),
-        "exp_smoothing": exp_smoothing(y, positions, horizon, fit_end),
+        "exp_smoothing": exp_smoothing(y, positions, horizon, fit_end, season),
     }

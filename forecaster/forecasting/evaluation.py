@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecaster.forecasting.baselines import all_baselines
+from forecaster.forecasting.baselines import all_baselines, smoothing_season
 from forecaster.forecasting.metrics import mase_scale, point_metrics
 
 BASELINE_LABELS = {"naive": "last value (naive)", "seasonal_naive": "seasonal naive",
@@ -26,6 +26,14 @@ class Evaluation:
     season: int
     model_label: str
     metrics_by_step: dict[str, dict[str, list[float]]] | None = None
+    smoothing_season: int | None = None
+
+    def labels(self) -> dict[str, str]:
+        """Display names: the model's, then each baseline's with its settings."""
+        smoothing = ("exp. smoothing, damped" + (f", season {self.smoothing_season}"
+                                                 if self.smoothing_season else ""))
+        return {"model": self.model_label, **BASELINE_LABELS, "exp_smoothing": smoothing,
+                "seasonal_naive": f"seasonal naive ({self.season})"}
 
     def table(self) -> pd.DataFrame:
         """Forecasters as rows, metrics as columns, model first."""
@@ -36,6 +44,8 @@ class Evaluation:
             "points": int(len(self.predictions)),
             "horizon": self.horizon,
             "season": self.season,
+            "baselines": {name: label for name, label in self.labels().items()
+                          if name != "model"},
             "first_date": str(self.predictions["date"].iloc[0]),
             "last_date": str(self.predictions["date"].iloc[-1]),
             "metrics": self.metrics,
@@ -99,4 +109,4 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
                                  for h in range(horizon)] for metric in ("rmse", "mae", "mase")}
                  for name, pred in forecasts.items()}
     return Evaluation(metrics, table, verdict(metrics, model_label), horizon, season, model_label,
-                      steps)
+                      steps, smoothing_season(season, start))

@@ -34,7 +34,7 @@ def plot_forecast(path: Path, history: pd.Series, predictions: pd.DataFrame, spl
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     fig.autofmt_xdate()
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.93, bottom=0.14)  # tight_layout is slow
     fig.savefig(path)
     plt.close(fig)
 
@@ -52,6 +52,6 @@ def plot_loss(path: Path, train_loss: list[float], val_loss: list[float], best_e
     ax.set_ylabel("MSE (scaled units)")
     ax.legend()
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.13, right=0.97, top=0.95, bottom=0.13)
     fig.savefig(path)
     plt.close(fig)

@@ -8,14 +8,14 @@ from typing import Any
 
 import pandas as pd
 
-from forecaster.forecasting.evaluation import BASELINE_LABELS, Evaluation
+from forecaster.forecasting.evaluation import Evaluation
 
 _COLUMNS = ("rmse", "mae", "mape", "smape", "mase")
 
 
 def format_table(evaluation: Evaluation) -> str:
     """The model-vs-baselines table, model first, as aligned plain text."""
-    names = {"model": evaluation.model_label, **BASELINE_LABELS}
+    names = evaluation.labels()
     width = max(len(v) for v in names.values()) + 2
     lines = [f"{'forecaster':<{width}}" + "".join(f"{c.upper():>11}" for c in _COLUMNS)]
     for name, metrics in evaluation.metrics.items():

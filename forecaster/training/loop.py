@@ -45,6 +45,8 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_metrics: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
+    epochs_planned: int = 0
+    patience: int = 0
     stopped_early: bool = False
     interrupted: bool = False
     seconds: float = 0.0
@@ -142,12 +144,13 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     val = val.to(device) if val is not None and len(val) > 0 else None
     optimizer = _optimizer(config, model.parameters())
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
-    history = History(device=str(device), amp=use_amp)
-    progress = Progress(config.epochs, config.progress)
+    epochs, patience = config.schedule(math.ceil(len(train) / config.batch_size))
+    history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience)
+    progress = Progress(epochs, config.progress)
     best_loss, best_state, waited = math.inf, None, 0
     started = time.perf_counter()
     try:
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(1, epochs + 1):
             model.train()
             order = torch.randperm(len(train), generator=generator).to(device)
             running, seen = torch.zeros((), device=device), 0
@@ -179,10 +182,10 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
             else:
                 waited += 1
             progress.epoch(epoch, train_loss, val_loss if val is not None else None, improved)
-            if config.patience is not None and waited >= config.patience:
+            if patience and waited >= patience:
                 history.stopped_early = True
                 progress.message(f"Early stopping: no validation improvement for "
-                                 f"{config.patience} epochs; keeping epoch {history.best_epoch}.")
+                                 f"{patience} epochs; keeping epoch {history.best_epoch}.")
                 break
     except KeyboardInterrupt:
         history.interrupted = True

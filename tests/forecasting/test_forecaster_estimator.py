@@ -15,7 +15,7 @@ from forecaster import ConfigError, DataError, Forecaster, ModelFileError
 def tiny_training(**overrides):
     from forecaster import TrainConfig
 
-    settings = {"epochs": 3, "patience": None, "progress": "off", "device": "cpu", "seed": 0}
+    settings = {"epochs": 3, "patience": 0, "progress": "off", "device": "cpu", "seed": 0}
     return TrainConfig(**{**settings, **overrides})
 
 

@@ -46,7 +46,7 @@ def test_each_optimizer_reduces_the_loss(optimizer):
     train, val = regression()
     model = nn.Linear(4, 1)
     history = fit(model, train, val, nn.functional.mse_loss,
-                  config(optimizer=optimizer, learning_rate=0.01, patience=None))
+                  config(optimizer=optimizer, learning_rate=0.01, patience=0))
     assert history.val_loss[-1] < 0.2 * history.val_loss[0]
 
 
@@ -83,7 +83,7 @@ def test_ctrl_c_keeps_the_best_model_so_far(capsys):
 
     model = SlowInterrupting()
     history = fit(model, train, val, nn.functional.mse_loss,
-                  config(progress="lines", patience=None))
+                  config(progress="lines", patience=0))
     assert history.interrupted
     assert history.epochs_run == 2
     assert "Interrupted: keeping the best model so far" in capsys.readouterr().err
