@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 from tqdm.auto import tqdm
+
+
+def _screen() -> tuple[int, int]:
+    """The terminal's (columns, lines), or (100, 24) where it reports none: some
+    pseudo-terminals say 0 x 0, and tqdm would then draw an empty bar."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return 100, 24
+    return (size.columns or 100), (size.lines or 24)
 
 
 def _fmt(value: float | None) -> str:
@@ -21,8 +32,9 @@ class Progress:
         self.mode = mode
         self.epochs = epochs
         self.started = time.perf_counter()
-        self._bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, dynamic_ncols=True,
-                         leave=True) if mode == "bar" else None
+        columns, lines = _screen()
+        self._bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, ncols=columns,
+                         nrows=lines, leave=True) if mode == "bar" else None
 
     def epoch(self, epoch: int, train_loss: float, val_loss: float | None, best: bool) -> None:
         if self._bar is not None:

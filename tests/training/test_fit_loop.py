@@ -102,3 +102,11 @@ def test_progress_lines_when_not_a_terminal(capsys):
     fit(nn.Linear(4, 1), train, val, nn.functional.mse_loss, config(epochs=2, progress="auto"))
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "val_loss" in err and "left" in err
+
+
+def test_progress_bar_shows_epoch_losses_and_time_left(capsys):
+    """The bar is drawn even where the terminal reports a 0 x 0 size."""
+    train, val = regression()
+    fit(nn.Linear(4, 1), train, val, nn.functional.mse_loss, config(epochs=3, progress="bar"))
+    err = capsys.readouterr().err
+    assert "3/3" in err and "train " in err and " val " in err and "<00:00" in err
