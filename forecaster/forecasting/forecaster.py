@@ -29,7 +29,7 @@ from forecaster.data import (
     target_positions,
 )
 from forecaster.data.scaling import inverse_target
-from forecaster.errors import ConfigError, DataError
+from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.training import History, TrainConfig, fit
@@ -296,8 +296,6 @@ class Forecaster:
         """Load a saved model directory onto the CPU (no unpickling)."""
         config, state = read_model_dir(path)
         if config.get("kind") != "forecaster":
-            from forecaster.errors import ModelFileError
-
             raise ModelFileError(f"'{path}' holds a {config.get('kind')!r} model, not a "
                                  f"forecaster.")
         training = {k: v for k, v in config["training"].items()
