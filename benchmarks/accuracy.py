@@ -82,7 +82,7 @@ SWEEP_RUNS = {
 
 def run(label: str, argv: list[str], out_root: Path) -> dict:
     out = out_root / f"run{len(list(out_root.iterdir()))}"
-    cmd = [FORECASTER, "train", *argv, "--json", "--quiet", "--out", str(out)]
+    cmd = [FORECASTER, "train", *argv, "--json", "--quiet", "--no-tracking", "--out", str(out)]
     t = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t

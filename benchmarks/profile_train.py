@@ -103,7 +103,8 @@ def child(epochs: int, extra: list[str]) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         argv = ["train", str(ROOT / "datasets" / "GOOG.csv"), "--target", "Close", "--epochs",
-                str(epochs), "--patience", "0", "--quiet", "--out", f"{tmp}/run", *extra]
+                str(epochs), "--patience", "0", "--quiet", "--no-tracking", "--out",
+                f"{tmp}/run", *extra]
         t = time.perf_counter()
         main(argv, standalone_mode=False)
         phases["CLI command total (after imports)"] = time.perf_counter() - t

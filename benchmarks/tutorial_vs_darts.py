@@ -289,7 +289,7 @@ def one_rep(rep: int, args: argparse.Namespace, work: Path) -> dict[str, dict]:
     # forecaster: the real CLI, then the backtest timing of its saved model in a fresh process
     run_dir = work / f"run{rep}"
     cli = [str(VENV_BIN / "forecaster"), "train", str(DATA), "--target", TARGET, "--epochs",
-           str(args.epochs), "--patience", "0", "--quiet", "--device", args.device,
+           str(args.epochs), "--patience", "0", "--quiet", "--no-tracking", "--device", args.device,
            "--out", str(run_dir)]
     tries = iter(range(1000))
 

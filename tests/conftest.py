@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT / "datasets"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_tracking_by_default():
+    """CLI runs in tests do not log to MLflow (nor create ./mlflow.db); tests marked `tracking`
+    lift this for themselves (see `tracking_enabled`)."""
+    saved = {key: os.environ.pop(key, None) for key in ("MLFLOW_TRACKING_URI",)}
+    os.environ["FORECASTER_NO_TRACKING"] = "1"
+    yield
+    os.environ.pop("FORECASTER_NO_TRACKING", None)
+    os.environ.update({key: value for key, value in saved.items() if value is not None})
+
+
+@pytest.fixture(autouse=True)
+def tracking_enabled(request, monkeypatch):
+    if "tracking" in request.keywords:
+        monkeypatch.delenv("FORECASTER_NO_TRACKING", raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,9 @@ import click
 
 from forecaster import __version__
 from forecaster.cli.evaluate import backtest, evaluate
+from forecaster.cli.models import models
 from forecaster.cli.predict import predict
+from forecaster.cli.track import track
 from forecaster.cli.train import train
 
 
@@ -40,3 +42,5 @@ main.add_command(train)
 main.add_command(predict)
 main.add_command(evaluate)
 main.add_command(backtest)
+main.add_command(track)
+main.add_command(models)

@@ -13,29 +13,33 @@ EXAMPLES = """
 Examples:
   forecaster predict runs/GOOG-Close-lstm-20261123-101500/model datasets/GOOG.csv
   forecaster predict MODEL_DIR new_prices.csv --out forecast.csv --json
+  forecaster predict models:/goog-close@champion datasets/GOOG.csv
 """
 
 
 @click.command(epilog=EXAMPLES)
-@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.argument("model_dir", metavar="MODEL")
 @click.argument("csv", type=click.Path(path_type=Path))
 @data_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Also write the forecast to this CSV file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the forecast as JSON.")
+@click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None, metavar="URI",
+              help="Where models:/ URIs are looked up (default: sqlite:///mlflow.db).")
 @handle_errors
-def predict(model_dir: Path, csv: Path, target: str | None, features: str,
+def predict(model_dir: str, csv: Path, target: str | None, features: str,
             date_column: str | None, fill: str | None, encoding: str, out: Path | None,
-            as_json: bool) -> None:
+            as_json: bool, tracking_uri: str | None) -> None:
     """Forecast the next H steps after the last row of CSV with a saved model.
+
+    MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
 
     CSV must have the columns the model was trained on (its target and input features); only
     its last LOOKBACK rows are read by the network.
     """
     from forecaster.data import load_series
-    from forecaster.forecasting import Forecaster
 
-    model = Forecaster.load(model_dir)
+    model = load_model(model_dir, tracking_uri)
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
@@ -51,3 +55,14 @@ def predict(model_dir: Path, csv: Path, target: str | None, features: str,
                                 for r in forecast.itertuples()]})
         return
     click.echo(forecast.to_string(index=False))
+
+
+def load_model(reference: str, tracking_uri: str | None = None):
+    """A Forecaster from a model directory or an MLflow `models:/` URI."""
+    if reference.startswith(("models:/", "runs:/")):
+        from forecaster.tracking.registry import load_registered
+
+        return load_registered(reference, tracking_uri)
+    from forecaster.forecasting import Forecaster
+
+    return Forecaster.load(reference)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import data_options, echo_json, handle_errors, info, split_features
+from forecaster.cli.tracking_options import EXIT_NOT_TRACKED, tracking_options
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.data.choices import WINDOW_NORMS
 from forecaster.training.config import DEVICES, OPTIMIZERS
@@ -68,6 +69,7 @@ Examples:
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of a progress bar.")
+@tracking_options
 @handle_errors
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
           fill: str | None, encoding: str, cell: str, layers: int, hidden: int,
@@ -75,9 +77,14 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
           window_norm: str, test_size: float, val_size: float, season: int | None,
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
           patience: int | None, clip: float, seed: int, device: str, amp: bool,
-          out: Path | None, overwrite: bool, as_json: bool,
-          quiet: bool) -> None:
+          out: Path | None, overwrite: bool, as_json: bool, quiet: bool,
+          tracking_uri: str | None, experiment: str | None, no_tracking: bool,
+          tracking_optional: bool, register: str | None) -> None:
     """Train a recurrent forecaster on CSV and compare it with simple baselines.
+
+    Every run is logged to MLflow (the local store sqlite:///mlflow.db unless --tracking-uri
+    or $MLFLOW_TRACKING_URI says otherwise; --no-tracking to skip). If logging fails the run
+    directory is still complete and the exit code is 3; `forecaster track RUN_DIR` logs it later.
 
     The series is split in time order (train | validation | test), MinMax-scaled with bounds
     from the training rows only, cut into sliding windows and fed to the network. The test
@@ -87,7 +94,6 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     from forecaster.data import load_series
     from forecaster.errors import ConfigError
     from forecaster.forecasting import Forecaster, train_run
-    from forecaster.forecasting.report import format_table
     from forecaster.forecasting.rundir import default_run_dir
     from forecaster.training import TrainConfig
 
@@ -104,6 +110,9 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
                        horizon=horizon, window_norm=window_norm, dropout=dropout,
                        bidirectional=bidirectional, pooling=pooling, training=config)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
+    track = not no_tracking
+    if track:
+        track = _preflight(tracking_uri, tracking_optional)
     for note in series.notes:
         info(f"Note: {note}.")
     info(f"{csv}: {len(series.frame)} rows of '{series.target}' "
@@ -112,13 +121,53 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
          f"(a CPU run with the same seed repeats exactly).")
     result = train_run(series, model, out, test_size=test_size, val_size=val_size,
                        season=season, overwrite=overwrite)
+    tracked, tracking_problem = None, None
+    if track:
+        from forecaster.tracking.mlflow_run import TrackingError, log_run_directory
+
+        try:
+            tracked = log_run_directory(result.out, tracking_uri=tracking_uri,
+                                        experiment=experiment, register=register)
+        except TrackingError as exc:
+            tracking_problem = str(exc)
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
+               "mlflow": None if tracked is None else {
+                   "tracking_uri": tracked.tracking_uri, "experiment": tracked.experiment,
+                   "run_id": tracked.run_id, "model_uri": tracked.model_uri,
+                   "registered": tracked.registered},
                "training": {k: result.summary["training"][k] for k in
                             ("epochs_run", "best_epoch", "seconds", "seconds_per_epoch",
                              "device", "interrupted")}}
     if as_json:
         echo_json(summary)
-        return
+    else:
+        _print_report(result)
+    if tracked is not None:
+        from forecaster.cli.track import describe
+
+        info(describe(tracked))
+    if tracking_problem:
+        click.echo(f"Warning: {tracking_problem}", err=True)
+        raise click.exceptions.Exit(EXIT_NOT_TRACKED)
+
+
+def _preflight(tracking_uri: str | None, optional: bool) -> bool:
+    """Check the tracking server before training; True when runs can be logged."""
+    from forecaster.tracking.mlflow_run import TrackingError, check_reachable
+
+    try:
+        check_reachable(tracking_uri)
+    except TrackingError as exc:
+        if not optional:
+            raise
+        info(f"Warning: {exc} Training without tracking (--tracking-optional).")
+        return False
+    return True
+
+
+def _print_report(result) -> None:
+    from forecaster.forecasting.report import format_table
+
     evaluation = result.evaluation
     click.echo(f"\nTest span: {evaluation.to_dict()['first_date'][:10]} to "
                f"{evaluation.to_dict()['last_date'][:10]}, {len(evaluation.predictions)} "
@@ -129,4 +178,4 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
                            result.forecast.itertuples())
     click.echo(f"Forecast after the last row: {next_steps}")
     click.echo(f"Run written to {result.out}/ (metrics.json, predictions.csv, forecast.csv, "
-               f"plot.png, loss.png, model/).")
+               f"plot.png, loss.png, model_card.md, model/).")

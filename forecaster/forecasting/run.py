@@ -13,10 +13,19 @@ import pandas as pd
 import torch
 
 from forecaster.data import SeriesData, chronological_split
+from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+
+HISTORY_TAIL = "history_tail.csv"  # the last `lookback` raw rows: an input example for serving
+
+
+def history_tail(series: SeriesData, rows: int) -> pd.DataFrame:
+    """The last `rows` rows as a user would send them: a date column and the model's columns."""
+    frame = series.frame[series.columns].iloc[-rows:]
+    return frame.reset_index(names=series.frame.index.name or "date")
 
 
 @dataclass
@@ -76,6 +85,9 @@ def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: fl
         model.save_into(tmp / "model")
         write_evaluation(tmp, evaluation, summary)
         write_forecast(tmp, forecast)
+        history_tail(series, model.lookback).to_csv(tmp / "model" / HISTORY_TAIL, index=False)
+        (tmp / "model_card.md").write_text(
+            model_card({**summary, **evaluation.to_dict()}), encoding="utf-8")
         splits = {"validation": index[split.train_end], "test": index[split.test_start]}
         plot_forecast(tmp / "plot.png", series.frame[series.target], evaluation.predictions,
                       splits, forecast, f"{Path(series.source).name}: {series.target}",

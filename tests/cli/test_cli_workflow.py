@@ -31,8 +31,8 @@ def run_dir(tmp_path_factory, goog_csv) -> Path:
 
 def test_train_writes_a_complete_run_directory(run_dir):
     names = sorted(p.name for p in run_dir.iterdir())
-    assert names == ["forecast.csv", "loss.png", "metrics.json", "model", "plot.png",
-                     "predictions.csv"]
+    assert names == ["forecast.csv", "loss.png", "metrics.json", "model", "model_card.md",
+                     "plot.png", "predictions.csv"]
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert set(metrics["metrics"]) == {"model", "naive", "seasonal_naive", "drift",
                                        "exp_smoothing"}

@@ -1,0 +1,43 @@
+"""`forecaster track`: log a finished run directory to MLflow (e.g. after the server was down)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from forecaster.cli.options import handle_errors
+
+
+@click.command(epilog="""
+\b
+Example:
+  forecaster track runs/GOOG-Close-lstm-20261123-101500 --tracking-uri http://127.0.0.1:5000
+""")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None, metavar="URI",
+              help="Tracking server or store (default: $MLFLOW_TRACKING_URI or "
+                   "sqlite:///mlflow.db).")
+@click.option("--experiment", default=None, help="Experiment (default: <file>-<target>).")
+@click.option("--register", default=None, metavar="NAME", help="Also register the model.")
+@handle_errors
+def track(run_dir: Path, tracking_uri: str | None, experiment: str | None,
+          register: str | None) -> None:
+    """Log RUN_DIR (written by `forecaster train`) to MLflow as one new run: parameters,
+    per-epoch losses, metrics beside baselines, tags, artefacts, model card and the model."""
+    from forecaster.tracking.mlflow_run import check_reachable, log_run_directory
+
+    check_reachable(tracking_uri)
+    tracked = log_run_directory(run_dir, tracking_uri=tracking_uri, experiment=experiment,
+                                register=register)
+    click.echo(describe(tracked))
+
+
+def describe(tracked) -> str:
+    text = (f"Logged to MLflow at {tracked.tracking_uri}: experiment '{tracked.experiment}', "
+            f"run {tracked.run_id}, model {tracked.model_uri}.")
+    if tracked.registered:
+        name, version = tracked.registered
+        text += (f" Registered as {name} version {version}; make it the champion with: "
+                 f"forecaster models promote {name} {version} --alias champion")
+    return text

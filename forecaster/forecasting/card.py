@@ -1,0 +1,51 @@
+"""The model card: the one page a reviewer reads first (Markdown, written into the run dir)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_METRICS = ("rmse", "mae", "mape", "smape", "mase")
+
+
+def model_card(summary: dict[str, Any]) -> str:
+    """Data, configuration, model against baselines in one table, the plot, the verdict."""
+    data, model, training = summary["data"], summary["model"], summary["training"]
+    labels = {"model": model["label"], **summary.get("baselines", {})}
+    lines = [
+        f"# {model['label']} forecasting {data['target']} — {data['source']}",
+        "",
+        f"**Verdict.** {summary['verdict']}",
+        "",
+        "## Data",
+        f"- file `{data['source']}` (SHA-256 `{data.get('file_sha256') or 'n/a'}`), "
+        f"{data['rows']} rows, {data['first_date'][:10]} to {summary['last_date'][:10]}, "
+        f"frequency {data.get('frequency') or 'irregular'}",
+        f"- target `{data['target']}`, inputs {', '.join(data['features']) or 'none'}; "
+        f"fingerprint of the values used `{data['fingerprint'][:16]}…`",
+        f"- split in time order: train {data['train_rows']}, validation "
+        f"{data['validation_rows']}, test {data['test_rows']} rows (test from "
+        f"{data['test_first_date'][:10]}); MinMax scaling fitted on the training rows only",
+        "",
+        "## Configuration",
+        f"- {model['cell']} encoder, {model['num_layers']} layer(s) of {model['hidden_size']}, "
+        f"lookback {model['lookback']}, horizon {model['horizon']}, window normalisation "
+        f"`{model['window_norm']}`, pooling {model['pooling']}",
+        f"- {training['optimizer']} lr {training['learning_rate']}, batch "
+        f"{training['batch_size']}, "
+        f"{training['epochs_run']} epochs run, best epoch {training['best_epoch']} kept, "
+        f"device {training['device']}, seed {training['seed']}",
+        "",
+        f"## Test span: the model beside the baselines ({summary['points']} points, original "
+        f"units)",
+        "",
+        "| forecaster | " + " | ".join(m.upper() for m in _METRICS) + " |",
+        "|---|" + "---:|" * len(_METRICS),
+    ]
+    for name, metrics in summary["metrics"].items():
+        cells = " | ".join(f"{metrics[m]:.4g}" for m in _METRICS)
+        lines.append(f"| {'**' if name == 'model' else ''}{labels.get(name, name)}"
+                     f"{'**' if name == 'model' else ''} | {cells} |")
+    lines += ["", f"Skill over the last-value forecast (1 − RMSE/RMSE naive): "
+                  f"{summary['skill_vs_naive']:+.3f}.", "", "![forecast](plot.png)", "",
+              "![loss](loss.png)", ""]
+    return "\n".join(lines)

@@ -1,0 +1,99 @@
+"""The MLflow model registry: versions, aliases, and the facts a reviewer wants about one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from forecaster.errors import ConfigError
+from forecaster.tracking.mlflow_run import _quiet_http
+from forecaster.tracking.uri import redact, resolve_tracking_uri
+
+
+def _client(uri: str | None):
+    _quiet_http()
+    from mlflow.tracking import MlflowClient
+
+    return MlflowClient(tracking_uri=resolve_tracking_uri(uri))
+
+
+def _when(ms: int | None) -> str:
+    return datetime.fromtimestamp((ms or 0) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def list_versions(uri: str | None, name: str | None = None) -> list[dict[str, Any]]:
+    client = _client(uri)
+    query = f"name='{name}'" if name else ""
+    rows = []
+    for version in client.search_model_versions(query):
+        metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
+        rows.append({"name": version.name, "version": int(version.version),
+                     "aliases": list(getattr(version, "aliases", []) or []),
+                     "test_rmse": _round(metrics.get("test_rmse")),
+                     "naive_rmse": _round(metrics.get("naive_rmse")),
+                     "created": _when(version.creation_timestamp), "run_id": version.run_id})
+    return sorted(rows, key=lambda r: (r["name"], r["version"]))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
+
+
+def set_alias(uri: str | None, name: str, version: str, alias: str) -> None:
+    client = _client(uri)
+    try:
+        client.get_model_version(name, str(version))
+    except Exception:
+        raise ConfigError(f"Model '{name}' has no version {version}; see `forecaster models "
+                          f"list {name}`.") from None
+    client.set_registered_model_alias(name, alias, str(version))
+
+
+def _resolve(client: Any, reference: str):
+    reference = reference.removeprefix("models:/")
+    try:
+        if "@" in reference:
+            name, alias = reference.split("@", 1)
+            return client.get_model_version_by_alias(name, alias)
+        name, version = reference.rsplit("/", 1)
+        return client.get_model_version(name, version)
+    except ValueError:
+        raise ConfigError(f"'{reference}' is not NAME@ALIAS or NAME/VERSION.") from None
+    except Exception as exc:
+        raise ConfigError(f"No registered model version '{reference}' ({exc}). See "
+                          f"`forecaster models list`.") from None
+
+
+def describe_version(uri: str | None, reference: str) -> dict[str, Any]:
+    client = _client(uri)
+    version = _resolve(client, reference)
+    run = client.get_run(version.run_id)
+    metrics = run.data.metrics
+    tags = run.data.tags
+    baselines = {name: metrics.get(f"{name}_rmse") for name in
+                 ("naive", "seasonal_naive", "drift", "exp_smoothing")}
+    return {
+        "name": version.name, "version": int(version.version),
+        "aliases": list(getattr(version, "aliases", []) or []),
+        "registered_by": version.user_id or tags.get("mlflow.user"),
+        "registered_at": _when(version.creation_timestamp), "run_id": version.run_id,
+        "test_rmse": metrics.get("test_rmse"), "baseline_rmse": baselines,
+        "skill_vs_naive": metrics.get("skill_vs_naive"), "verdict": tags.get("verdict"),
+        "data": {key.removeprefix("data."): value for key, value in tags.items()
+                 if key.startswith("data.")},
+    }
+
+
+def load_registered(reference: str, uri: str | None):
+    """A Forecaster from `models:/NAME@ALIAS` (or any pyfunc model URI this toolkit logged)."""
+    _quiet_http()
+    import mlflow
+
+    mlflow.set_tracking_uri(resolve_tracking_uri(uri))
+    try:
+        model = mlflow.pyfunc.load_model(reference)
+    except Exception as exc:
+        reason = redact(str(exc).splitlines()[0][:200]) if str(exc) else type(exc).__name__
+        raise ConfigError(f"Cannot load '{reference}' from MLflow at "
+                          f"{redact(resolve_tracking_uri(uri))} ({reason}).") from None
+    return model.unwrap_python_model().model
