@@ -51,8 +51,8 @@ Examples:
 @click.option("--season", type=int, default=None,
               help="Season length for seasonal naive and MASE (default: from the frequency).")
 @click.option("--epochs", type=int, default=None,
-              help="Passes over the training windows (default: about 1000 optimiser steps, "
-                   "50 to 500 epochs).")
+              help="Passes over the training windows (default or 0: about 1000 optimiser "
+                   "steps, 50 to 500 epochs).")
 @click.option("--batch-size", default=64, show_default=True)
 @click.option("--lr", "learning_rate", default=1e-3, show_default=True, help="Learning rate.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
@@ -65,7 +65,8 @@ Examples:
 @click.option("--amp/--no-amp", default=True, show_default=True,
               help="bf16 autocast on CUDA (ignored on CPU).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Run directory to write (default: runs/<file>-<target>-<cell>-<time>).")
+              help="Run directory to write (default: runs/<file>-<target>-<cell>-<time>, "
+                   "under $FORECASTER_RUNS_DIR if set).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics summary as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of a progress bar.")
@@ -100,8 +101,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     series = load_series(csv, target=target, features=split_features(features),
                          date_column=date_column, fill=fill, encoding=encoding)
     try:
-        config = TrainConfig(epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-                             optimizer=optimizer, patience=patience,
+        config = TrainConfig(epochs=epochs or None, batch_size=batch_size,
+                             learning_rate=learning_rate, optimizer=optimizer, patience=patience,
                              clip_norm=clip or None, seed=seed, device=device, amp=amp,
                              progress="lines" if quiet else "auto")
     except ValueError as exc:

@@ -13,7 +13,9 @@ from pathlib import Path
 from forecaster.errors import ConfigError
 
 
-def default_run_dir(name: str, root: Path = Path("runs")) -> Path:
+def default_run_dir(name: str, root: Path | None = None) -> Path:
+    """runs/<name>-<time> under $FORECASTER_RUNS_DIR (default ./runs)."""
+    root = root or Path(os.environ.get("FORECASTER_RUNS_DIR", "runs"))
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     path = root / f"{name}-{stamp}"
     suffix = 1

@@ -171,9 +171,13 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
     step = "connecting"
     try:
         mlflow.set_tracking_uri(resolved)
-        mlflow.set_experiment(experiment)
-        with mlflow.start_run(run_name=run_name or run_dir.name) as run:
+        inside_project_run = bool(os.environ.get("MLFLOW_RUN_ID"))  # under `mlflow run`
+        if not inside_project_run:
+            mlflow.set_experiment(experiment)
+        with mlflow.start_run(run_name=None if inside_project_run else
+                              (run_name or run_dir.name)) as run:
             tracked.run_id = run.info.run_id
+            tracked.experiment = mlflow.get_experiment(run.info.experiment_id).name
             step = "parameters"
             mlflow.log_params(run_params(metrics))
             tracked.logged.append(step)
