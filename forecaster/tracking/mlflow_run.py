@@ -11,6 +11,8 @@ import logging
 import os
 import subprocess
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ class TrackedRun:
     model_uri: str | None = None
     registered: tuple[str, str] | None = None  # (name, version)
     logged: list[str] = field(default_factory=list)
+    step: str = "connecting"  # the step under way, or "done"
 
 
 def _quiet_http() -> None:
@@ -44,8 +47,28 @@ def _quiet_http() -> None:
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # holds the URI
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@contextmanager
+def using_tracking_uri(uri: str) -> Iterator[None]:
+    """Point mlflow's fluent API at `uri` for a block, then put back the previous URI and
+    MLFLOW_TRACKING_URI (mlflow writes the URI, credentials and all, into the environment)."""
+    import mlflow
+
+    saved_env = os.environ.get("MLFLOW_TRACKING_URI")
+    saved = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(saved)
+        if saved_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = saved_env
 
 
 def check_reachable(uri: str | None) -> str:
@@ -163,58 +186,61 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
     metrics, model_config = read_run_dir(run_dir)
     resolved = resolve_tracking_uri(tracking_uri)
     _quiet_http()
-    import mlflow
-
     data = metrics["data"]
     experiment = experiment or f"{Path(str(data['source'])).stem}-{data['target']}"
     tracked = TrackedRun(run_id="", experiment=experiment, tracking_uri=redact(resolved))
-    step = "connecting"
     try:
-        mlflow.set_tracking_uri(resolved)
-        inside_project_run = bool(os.environ.get("MLFLOW_RUN_ID"))  # under `mlflow run`
-        if not inside_project_run:
-            mlflow.set_experiment(experiment)
-        with mlflow.start_run(run_name=None if inside_project_run else
-                              (run_name or run_dir.name)) as run:
-            tracked.run_id = run.info.run_id
-            tracked.experiment = mlflow.get_experiment(run.info.experiment_id).name
-            step = "parameters"
-            mlflow.log_params(run_params(metrics))
-            tracked.logged.append(step)
-            step = "tags"
-            mlflow.set_tags(run_tags(metrics, model_config))
-            tracked.logged.append(step)
-            step = "per-epoch losses"
-            _log_epochs(mlflow, metrics["training"])
-            tracked.logged.append(step)
-            step = "final metrics"
-            mlflow.log_metrics(final_metrics(metrics))
-            tracked.logged.append(step)
-            step = "dataset"
-            _log_dataset(mlflow, run_dir, metrics)
-            tracked.logged.append(step)
-            step = "artefacts"
-            for path in sorted(run_dir.iterdir()):
-                if path.name not in _SKIP_ARTIFACTS:
-                    mlflow.log_artifact(str(path))
-            tracked.logged.append(step)
-            step = "model"
-            tracked.model_uri = _log_model(mlflow, run_dir, model_config)
-            tracked.logged.append(step)
-        if register:
-            step = f"registration as '{register}'"
-            version = mlflow.register_model(tracked.model_uri, register)
-            tracked.registered = (register, str(version.version))
-            tracked.logged.append("registration")
+        with using_tracking_uri(resolved):
+            _log_run(run_dir, metrics, model_config, register, run_name, tracked)
     except Exception as exc:
         done = ", ".join(tracked.logged) or "nothing"
         raise TrackingError(
-            f"Logging to MLflow at {redact(resolved)} failed at the {step} ({_reason(exc)}). "
-            f"Logged before that: {done}. The run directory '{run_dir}' is complete; log it "
-            f"later with: forecaster track {run_dir} --tracking-uri URI"
+            f"Logging to MLflow at {redact(resolved)} failed at the {tracked.step} "
+            f"({_reason(exc)}). Logged before that: {done}. The run directory '{run_dir}' is "
+            f"complete; log it later with: forecaster track {run_dir} --tracking-uri URI"
             + (f" --register {register}" if register else "") + "."
         ) from None
     return tracked
+
+
+def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any],
+             register: str | None, run_name: str | None, tracked: TrackedRun) -> None:
+    """The logging calls in order; `tracked.step` names the one under way."""
+    import mlflow
+
+    def begin(step: str) -> None:
+        if tracked.step != "connecting":
+            tracked.logged.append(tracked.step)
+        tracked.step = step
+
+    inside_project_run = bool(os.environ.get("MLFLOW_RUN_ID"))  # under `mlflow run`
+    if not inside_project_run:
+        mlflow.set_experiment(tracked.experiment)
+    with mlflow.start_run(run_name=None if inside_project_run else
+                          (run_name or run_dir.name)) as run:
+        tracked.run_id = run.info.run_id
+        tracked.experiment = mlflow.get_experiment(run.info.experiment_id).name
+        begin("parameters")
+        mlflow.log_params(run_params(metrics))
+        begin("tags")
+        mlflow.set_tags(run_tags(metrics, model_config))
+        begin("per-epoch losses")
+        _log_epochs(mlflow, metrics["training"])
+        begin("final metrics")
+        mlflow.log_metrics(final_metrics(metrics))
+        begin("dataset")
+        _log_dataset(mlflow, run_dir, metrics)
+        begin("artefacts")
+        for path in sorted(run_dir.iterdir()):
+            if path.name not in _SKIP_ARTIFACTS:
+                mlflow.log_artifact(str(path))
+        begin("model")
+        tracked.model_uri = _log_model(mlflow, run_dir, model_config)
+    if register:
+        begin(f"registration as '{register}'")
+        version = mlflow.register_model(tracked.model_uri, register)
+        tracked.registered = (register, str(version.version))
+    begin("done")
 
 
 def _log_epochs(mlflow: Any, training: dict[str, Any]) -> None:

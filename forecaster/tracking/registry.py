@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forecaster.errors import ConfigError
-from forecaster.tracking.mlflow_run import _quiet_http
+from forecaster.tracking.mlflow_run import _quiet_http, using_tracking_uri
 from forecaster.tracking.uri import redact, resolve_tracking_uri
 
 
@@ -25,10 +25,16 @@ def list_versions(uri: str | None, name: str | None = None) -> list[dict[str, An
     client = _client(uri)
     query = f"name='{name}'" if name else ""
     rows = []
+    aliases: dict[str, dict[str, list[str]]] = {}
     for version in client.search_model_versions(query):
+        if version.name not in aliases:  # search results come without their aliases
+            by_version: dict[str, list[str]] = {}
+            for alias, number in client.get_registered_model(version.name).aliases.items():
+                by_version.setdefault(str(number), []).append(alias)
+            aliases[version.name] = by_version
         metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
         rows.append({"name": version.name, "version": int(version.version),
-                     "aliases": list(getattr(version, "aliases", []) or []),
+                     "aliases": sorted(aliases[version.name].get(str(version.version), [])),
                      "test_rmse": _round(metrics.get("test_rmse")),
                      "naive_rmse": _round(metrics.get("naive_rmse")),
                      "created": _when(version.creation_timestamp), "run_id": version.run_id})
@@ -89,9 +95,9 @@ def load_registered(reference: str, uri: str | None):
     _quiet_http()
     import mlflow
 
-    mlflow.set_tracking_uri(resolve_tracking_uri(uri))
     try:
-        model = mlflow.pyfunc.load_model(reference)
+        with using_tracking_uri(resolve_tracking_uri(uri)):
+            model = mlflow.pyfunc.load_model(reference)
     except Exception as exc:
         reason = redact(str(exc).splitlines()[0][:200]) if str(exc) else type(exc).__name__
         raise ConfigError(f"Cannot load '{reference}' from MLflow at "
