@@ -111,24 +111,35 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
                        horizon=horizon, window_norm=window_norm, dropout=dropout,
                        bidirectional=bidirectional, pooling=pooling, training=config)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
-    track = not no_tracking
-    if track:
-        track = _preflight(tracking_uri, tracking_optional)
+    reporter = None
+    if not no_tracking:
+        experiment = experiment or f"{csv.stem}-{series.target}"
+        reporter = _reporter(tracking_uri, experiment, register, tracking_optional)
     for note in series.notes:
         info(f"Note: {note}.")
     info(f"{csv}: {len(series.frame)} rows of '{series.target}' "
          f"({series.frame.index[0].date()} to {series.frame.index[-1].date()}, frequency "
          f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} "
          f"(a CPU run with the same seed repeats exactly).")
-    result = train_run(series, model, out, test_size=test_size, val_size=val_size,
-                       season=season, overwrite=overwrite)
+    from forecaster.forecasting.rundir import check_out_dir
+
+    check_out_dir(out, overwrite)  # before a tracking run is opened
+    if reporter is not None:
+        reporter.start(out.name)
+    try:
+        result = train_run(series, model, out, test_size=test_size, val_size=val_size,
+                           season=season, overwrite=overwrite, reporter=reporter,
+                           extra=_live_run(reporter))
+    except BaseException:
+        if reporter is not None:
+            reporter.fail()
+        raise
     tracked, tracking_problem = None, None
-    if track:
-        from forecaster.tracking.mlflow_run import TrackingError, log_run_directory
+    if reporter is not None:
+        from forecaster.tracking.mlflow_run import TrackingError
 
         try:
-            tracked = log_run_directory(result.out, tracking_uri=tracking_uri,
-                                        experiment=experiment, register=register)
+            tracked = reporter.finish(result.out)
         except TrackingError as exc:
             tracking_problem = str(exc)
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
@@ -152,18 +163,26 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
         raise click.exceptions.Exit(EXIT_NOT_TRACKED)
 
 
-def _preflight(tracking_uri: str | None, optional: bool) -> bool:
-    """Check the tracking server before training; True when runs can be logged."""
-    from forecaster.tracking.mlflow_run import TrackingError, check_reachable
+def _live_run(reporter) -> dict:
+    """Recorded in metrics.json so that `forecaster track` can retire a half-logged live run."""
+    run_id = getattr(reporter, "run_id", None)
+    return {"mlflow_live_run_id": run_id} if run_id else {}
+
+
+def _reporter(tracking_uri: str | None, experiment: str, register: str | None,
+              optional: bool):
+    """An MLflow reporter after checking the server, or None (with a warning) when it cannot
+    be reached and --tracking-optional was given."""
+    from forecaster.tracking.live import MlflowReporter
+    from forecaster.tracking.mlflow_run import TrackingError
 
     try:
-        check_reachable(tracking_uri)
+        return MlflowReporter(tracking_uri, experiment, register)
     except TrackingError as exc:
         if not optional:
             raise
         info(f"Warning: {exc} Training without tracking (--tracking-optional).")
-        return False
-    return True
+        return None
 
 
 def _print_report(result) -> None:

@@ -33,6 +33,7 @@ from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.training import History, TrainConfig, fit
+from forecaster.training.reporting import RunReporter
 
 _PREDICT_BATCH = 4096
 
@@ -112,9 +113,10 @@ class Forecaster:
                                     lookback=self.lookback, horizon=self.horizon)
         return self.fit_span(series, split.train_end, split.val_end)
 
-    def fit_span(self, series: SeriesData, train_end: int, val_end: int) -> Forecaster:
+    def fit_span(self, series: SeriesData, train_end: int, val_end: int,
+                 reporter: RunReporter | None = None) -> Forecaster:
         """Train on rows [0, train_end), stop early on windows with targets in [train_end,
-        val_end). The scaler sees the training rows only."""
+        val_end). The scaler sees the training rows only; `reporter` hears every epoch."""
         self._check_params()
         values = series.values
         if np.ptp(values[:train_end, 0]) == 0:
@@ -138,7 +140,7 @@ class Forecaster:
         self.network_ = EncoderWithHead(self.encoder_config_, self.horizon)
         try:
             self.history_: History = fit(self.network_, train, val, nn.functional.mse_loss,
-                                         config)
+                                         config, reporter=reporter)
         except ValueError as exc:  # a device the machine does not have, for instance
             raise ConfigError(str(exc)) from None
         self.network_.to("cpu")

@@ -18,6 +18,7 @@ from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+from forecaster.training.reporting import RunReporter
 
 HISTORY_TAIL = "history_tail.csv"  # the last `lookback` raw rows: an input example for serving
 
@@ -64,20 +65,24 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
 
 def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: float = 0.25,
               val_size: float = 0.1, season: int | None = None,
-              overwrite: bool = False) -> RunResult:
-    """Train on the first part of `series`, score the last `test_size` of it, write `out`."""
+              overwrite: bool = False, reporter: RunReporter | None = None,
+              extra: dict[str, Any] | None = None) -> RunResult:
+    """Train on the first part of `series`, score the last `test_size` of it, write `out`.
+
+    `reporter` (e.g. MLflow) hears each epoch live; logging the finished directory is the
+    caller's next step (`reporter.finish(out)`). `extra` is added to metrics.json."""
     check_out_dir(out, overwrite)
     model._check_params()
     n = len(series.frame)
     split = chronological_split(n, test_size=test_size, val_size=val_size,
                                 lookback=model.lookback, horizon=model.horizon)
-    model.fit_span(series, split.train_end, split.val_end)
+    model.fit_span(series, split.train_end, split.val_end, reporter)
     evaluation = model.evaluate(series, start=split.test_start, season=season)
     forecast = model.forecast(series)
     index = series.frame.index
     rows = {"train_rows": split.train_end, "validation_rows": split.val_end - split.train_end,
             "test_rows": n - split.val_end, "test_first_date": str(index[split.test_start])}
-    summary = run_summary(series, model, rows)
+    summary = {**run_summary(series, model, rows), **(extra or {})}
     from forecaster.forecasting.plots import plot_forecast, plot_loss  # matplotlib is slow
 
     with atomic_directory(out, overwrite) as tmp:

@@ -6,6 +6,7 @@ This is, with `pyfunc_model.py` and `registry.py`, the only place that imports m
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -177,8 +178,10 @@ def read_run_dir(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
                       experiment: str | None = None, register: str | None = None,
-                      run_name: str | None = None) -> TrackedRun:
-    """Create one MLflow run holding everything the run directory records.
+                      run_name: str | None = None, run_id: str | None = None,
+                      epochs_logged: bool = False) -> TrackedRun:
+    """Log everything the run directory records into one MLflow run: a new one, or `run_id`
+    (opened before training; `epochs_logged` when its per-epoch losses are already there).
 
     On a failure part-way, raises TrackingError naming what was logged and what was not.
     """
@@ -191,7 +194,8 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
     tracked = TrackedRun(run_id="", experiment=experiment, tracking_uri=redact(resolved))
     try:
         with using_tracking_uri(resolved):
-            _log_run(run_dir, metrics, model_config, register, run_name, tracked)
+            _log_run(run_dir, metrics, model_config, register, run_name, tracked, run_id,
+                     epochs_logged)
     except Exception as exc:
         done = ", ".join(tracked.logged) or "nothing"
         raise TrackingError(
@@ -204,7 +208,8 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
 
 
 def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any],
-             register: str | None, run_name: str | None, tracked: TrackedRun) -> None:
+             register: str | None, run_name: str | None, tracked: TrackedRun,
+             run_id: str | None, epochs_logged: bool) -> None:
     """The logging calls in order; `tracked.step` names the one under way."""
     import mlflow
 
@@ -213,10 +218,10 @@ def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any
             tracked.logged.append(tracked.step)
         tracked.step = step
 
-    inside_project_run = bool(os.environ.get("MLFLOW_RUN_ID"))  # under `mlflow run`
-    if not inside_project_run:
+    run_id = run_id or os.environ.get("MLFLOW_RUN_ID")  # opened before, or by `mlflow run`
+    if not run_id:
         mlflow.set_experiment(tracked.experiment)
-    with mlflow.start_run(run_name=None if inside_project_run else
+    with mlflow.start_run(run_id=run_id, run_name=None if run_id else
                           (run_name or run_dir.name)) as run:
         tracked.run_id = run.info.run_id
         tracked.experiment = mlflow.get_experiment(run.info.experiment_id).name
@@ -224,8 +229,9 @@ def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any
         mlflow.log_params(run_params(metrics))
         begin("tags")
         mlflow.set_tags(run_tags(metrics, model_config))
-        begin("per-epoch losses")
-        _log_epochs(mlflow, metrics["training"])
+        if not epochs_logged:
+            begin("per-epoch losses")
+            _log_epochs(mlflow, metrics["training"])
         begin("final metrics")
         mlflow.log_metrics(final_metrics(metrics))
         begin("dataset")
@@ -236,11 +242,23 @@ def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any
                 mlflow.log_artifact(str(path))
         begin("model")
         tracked.model_uri = _log_model(mlflow, run_dir, model_config)
+    _retire_live_run(mlflow, metrics.get("mlflow_live_run_id"), tracked.run_id)
     if register:
         begin(f"registration as '{register}'")
         version = mlflow.register_model(tracked.model_uri, register)
         tracked.registered = (register, str(version.version))
     begin("done")
+
+
+def _retire_live_run(mlflow: Any, live_run_id: str | None, run_id: str) -> None:
+    """A run opened before training whose logging broke off is marked FAILED and pointed at the
+    complete run that replaces it (best effort: it may live on another server)."""
+    if not live_run_id or live_run_id == run_id:
+        return
+    client = mlflow.tracking.MlflowClient()
+    with contextlib.suppress(Exception):
+        client.set_tag(live_run_id, "forecaster.superseded_by", run_id)
+        client.set_terminated(live_run_id, status="FAILED")
 
 
 def _log_epochs(mlflow: Any, training: dict[str, Any]) -> None:

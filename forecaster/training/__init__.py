@@ -7,6 +7,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "OPTIMIZERS": "forecaster.training.config",
     "TrainConfig": "forecaster.training.config",
     "History": "forecaster.training.loop",
+    "RunReporter": "forecaster.training.reporting",
     "fit": "forecaster.training.loop",
     "resolve_device": "forecaster.training.loop",
     "seed_everything": "forecaster.training.loop",

@@ -23,6 +23,7 @@ from torch import nn
 
 from forecaster.training.config import TrainConfig
 from forecaster.training.progress import Progress
+from forecaster.training.reporting import RunReporter
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
@@ -129,11 +130,14 @@ def _device_of(source: BatchSource) -> torch.device:
 
 
 def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: LossFn,
-        config: TrainConfig, metrics: dict[str, MetricFn] | None = None) -> History:
+        config: TrainConfig, metrics: dict[str, MetricFn] | None = None,
+        reporter: RunReporter | None = None) -> History:
     """Train `model` in place and return its History; the best-validation weights are kept.
 
-    Ctrl-C stops training between batches and keeps the best model so far.
+    Ctrl-C stops training between batches and keeps the best model so far. `reporter` hears
+    each epoch's losses (and `metrics` on the validation set).
     """
+    reporter = reporter or RunReporter()
     seed_everything(config.seed)
     device = resolve_device(config.device)
     use_amp = config.amp and device.type == "cuda"
@@ -175,6 +179,10 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                     history.val_metrics.setdefault(name, []).append(value)
             else:
                 val_loss = train_loss
+                val_scores = {}
+            reporter.epoch(epoch, {"train_loss": train_loss,
+                                   **({"val_loss": val_loss} if val is not None else {}),
+                                   **{f"val_{k}": v for k, v in val_scores.items()}})
             improved = val_loss < best_loss
             if improved:
                 best_loss, waited, history.best_epoch = val_loss, 0, epoch

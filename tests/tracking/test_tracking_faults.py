@@ -142,15 +142,22 @@ def test_server_lost_during_training_then_forecaster_track(
     server.start()
     assert server.uri != uri
     client = MlflowClient(tracking_uri=server.uri)
-    assert client.search_runs([e.experiment_id for e in client.search_experiments()]) == []
+    # the run opened before training holds the losses logged live until the server went away
+    (live,) = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert live.info.run_id == metrics["mlflow_live_run_id"]
+    assert live.info.status == "RUNNING"
+    assert 1 <= len(client.get_metric_history(live.info.run_id, "train_loss")) < epochs
 
     result = cli("track", run_dir, "--tracking-uri", server.uri)
     assert result.exit_code == 0, result.output
     assert f"Logged to MLflow at {server.uri}: experiment 'GOOG-Close'" in result.stdout
     experiment = client.get_experiment_by_name("GOOG-Close")
-    runs = client.search_runs([experiment.experiment_id])
-    assert len(runs) == 1
-    run = runs[0]
+    runs = {r.info.run_id: r for r in client.search_runs([experiment.experiment_id])}
+    assert len(runs) == 2
+    retired = runs.pop(live.info.run_id)  # the half-logged live run is retired...
+    assert retired.info.status == "FAILED"
+    (run,) = runs.values()  # ...in favour of the complete one
+    assert retired.data.tags["forecaster.superseded_by"] == run.info.run_id
     assert run.info.run_name == run_dir.name
     assert run.info.status == "FINISHED"
     assert run.data.metrics["test_rmse"] == pytest.approx(metrics["metrics"]["model"]["rmse"])

@@ -110,3 +110,26 @@ def test_progress_bar_shows_epoch_losses_and_time_left(capsys):
     fit(nn.Linear(4, 1), train, val, nn.functional.mse_loss, config(epochs=3, progress="bar"))
     err = capsys.readouterr().err
     assert "3/3" in err and "train " in err and " val " in err and "<00:00" in err
+
+
+def test_the_reporter_hears_every_epoch_and_the_default_one_does_nothing():
+    from forecaster.training import RunReporter
+
+    class Recording(RunReporter):
+        def __init__(self) -> None:
+            self.epochs: list[tuple[int, dict[str, float]]] = []
+
+        def epoch(self, epoch, metrics):
+            self.epochs.append((epoch, metrics))
+
+    train, val = regression()
+    recording = Recording()
+    history = fit(nn.Linear(4, 1), train, val, nn.functional.mse_loss, config(epochs=3),
+                  reporter=recording)
+    assert [epoch for epoch, _ in recording.epochs] == [1, 2, 3]
+    assert [m["val_loss"] for _, m in recording.epochs] == history.val_loss
+    assert [m["train_loss"] for _, m in recording.epochs] == history.train_loss
+    silent = RunReporter()  # tracking off: every call is a no-op
+    silent.start("run")
+    silent.epoch(1, {"train_loss": 1.0})
+    assert silent.finish(None) is None
