@@ -1,0 +1,53 @@
+"""Classification scores beside the majority-class and 1-nearest-neighbour baselines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class ClassificationEvaluation:
+    """Accuracy and macro-F1 by classifier ("model" first), per-class scores, a verdict."""
+
+    metrics: dict[str, dict[str, float]]
+    per_class: dict[str, dict[str, float]]  # class -> precision, recall, support (model)
+    confusion: list[list[int]]  # rows: true class, columns: predicted (model)
+    classes: list[str]
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"metrics": self.metrics, "per_class": self.per_class,
+                "confusion": self.confusion, "classes": self.classes, "verdict": self.verdict}
+
+
+def scores(true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {"accuracy": float(accuracy_score(true, predicted)),
+            "macro_f1": float(f1_score(true, predicted, average="macro", zero_division=0))}
+
+
+def evaluate_classifier(true: np.ndarray, predictions: dict[str, np.ndarray],
+                        classes: list[str], model_label: str) -> ClassificationEvaluation:
+    """`predictions` maps "model" and each baseline to predicted labels for the same cases."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    metrics = {name: scores(true, predicted) for name, predicted in predictions.items()}
+    precision, recall, _, support = precision_recall_fscore_support(
+        true, predictions["model"], labels=classes, zero_division=0)
+    per_class = {label: {"precision": float(p), "recall": float(r), "support": int(s)}
+                 for label, p, r, s in zip(classes, precision, recall, support, strict=True)}
+    confusion = confusion_matrix(true, predictions["model"], labels=classes).tolist()
+    model = metrics["model"]["accuracy"]
+    best_name = max((n for n in metrics if n != "model"), key=lambda n: metrics[n]["accuracy"])
+    best = metrics[best_name]["accuracy"]
+    if model > best:
+        verdict = (f"The {model_label} beats every baseline: test accuracy {model:.3f} against "
+                   f"{best:.3f} for {best_name.replace('_', ' ')}.")
+    else:
+        verdict = (f"The {model_label} does NOT beat the {best_name.replace('_', ' ')} baseline: "
+                   f"test accuracy {model:.3f} against {best:.3f}.")
+    return ClassificationEvaluation(metrics, per_class, confusion, classes, verdict)

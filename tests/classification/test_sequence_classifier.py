@@ -1,0 +1,83 @@
+"""SequenceClassifier on real UCR problems: learns, ignores padding, saves and loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forecaster import ConfigError, DataError, TrainConfig
+from forecaster.classification import SequenceClassifier, read_ts
+
+UCR = Path(__file__).resolve().parents[2] / "datasets" / "ucr"
+
+
+def training(**overrides) -> TrainConfig:
+    settings = {"epochs": 30, "patience": 0, "progress": "off", "device": "cpu", "seed": 0,
+                "batch_size": 16, "learning_rate": 3e-3}
+    return TrainConfig(**{**settings, **overrides})
+
+
+@pytest.fixture(scope="module")
+def italy():
+    return (read_ts(UCR / "ItalyPowerDemand" / "ItalyPowerDemand_TRAIN.ts"),
+            read_ts(UCR / "ItalyPowerDemand" / "ItalyPowerDemand_TEST.ts"))
+
+
+@pytest.fixture(scope="module")
+def italy_model(italy):
+    return SequenceClassifier(cell="gru", hidden_size=16, training=training()).fit(italy[0])
+
+
+def test_learns_italy_power_demand_beside_the_baselines(italy, italy_model):
+    train, test = italy
+    evaluation = italy_model.evaluate(test, train=train)
+    metrics = evaluation.metrics
+    assert set(metrics) == {"model", "majority", "nearest_neighbour"}
+    assert metrics["majority"]["accuracy"] == pytest.approx(0.5, abs=0.02)
+    assert metrics["model"]["accuracy"] > 0.8  # far above the majority class
+    assert sum(map(sum, evaluation.confusion)) == len(test)
+    assert evaluation.verdict.startswith("The GRU classifier (1x16)")
+
+
+def test_probabilities_are_distributions(italy, italy_model):
+    proba = italy_model.predict_proba(italy[1])
+    assert proba.shape == (len(italy[1]), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(italy_model.predict(italy[1])) <= set(italy_model.classes_)
+
+
+def test_padding_never_changes_a_prediction():
+    """JapaneseVowels has 7-29 steps: a case alone and a case padded in a batch agree."""
+    train = read_ts(UCR / "JapaneseVowels" / "JapaneseVowels_TRAIN.ts")
+    model = SequenceClassifier(cell="lstm", hidden_size=8, pooling="mean",
+                               training=training(epochs=2)).fit(train)
+    batched = model.predict_proba(train)
+    short = int(np.argmin(train.lengths))
+    alone = type(train)(values=train.values[short:short + 1, :train.lengths[short]],
+                        lengths=train.lengths[short:short + 1],
+                        labels=train.labels[short:short + 1], source="one case")
+    np.testing.assert_allclose(model.predict_proba(alone)[0], batched[short], atol=1e-5)
+
+
+def test_save_and_load_round_trip(italy, italy_model, tmp_path):
+    path = italy_model.save(tmp_path / "model")
+    loaded = SequenceClassifier.load(path)
+    np.testing.assert_array_equal(loaded.predict_proba(italy[1]),
+                                  italy_model.predict_proba(italy[1]))
+
+
+def test_unseen_labels_and_single_class_are_clear_errors(italy, italy_model):
+    train, test = italy
+    relabelled = type(test)(values=test.values, lengths=test.lengths,
+                            labels=np.where(test.labels == test.labels[0], "9", test.labels),
+                            source="relabelled")
+    with pytest.raises(DataError, match="never saw"):
+        italy_model.evaluate(relabelled)
+    one_class = type(train)(values=train.values, lengths=train.lengths,
+                            labels=np.full(len(train), "1"), source="one class")
+    with pytest.raises(DataError, match="single class"):
+        SequenceClassifier(training=training(epochs=1)).fit(one_class)
+    with pytest.raises(ConfigError, match="not fitted"):
+        SequenceClassifier().predict(test)
