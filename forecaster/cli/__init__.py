@@ -8,6 +8,7 @@ import gc
 import click
 
 from forecaster import __version__
+from forecaster.cli.classify import classify
 from forecaster.cli.evaluate import backtest, evaluate
 from forecaster.cli.models import models
 from forecaster.cli.predict import predict
@@ -44,3 +45,4 @@ main.add_command(evaluate)
 main.add_command(backtest)
 main.add_command(track)
 main.add_command(models)
+main.add_command(classify)

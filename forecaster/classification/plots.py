@@ -1,0 +1,34 @@
+"""The confusion matrix as a picture."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from forecaster.classification.evaluation import ClassificationEvaluation  # noqa: E402
+
+
+def plot_confusion(path: Path, evaluation: ClassificationEvaluation) -> None:
+    matrix = np.asarray(evaluation.confusion)
+    size = max(4.0, 0.5 * len(evaluation.classes) + 2)
+    fig, ax = plt.subplots(figsize=(size, size), dpi=110)
+    ax.imshow(matrix, cmap="Blues")
+    ticks = range(len(evaluation.classes))
+    ax.set_xticks(ticks, evaluation.classes, rotation=45)
+    ax.set_yticks(ticks, evaluation.classes)
+    for i in ticks:
+        for j in ticks:
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,
+                    color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+    accuracy = evaluation.metrics["model"]["accuracy"]
+    ax.set_title(f"test accuracy {accuracy:.3f}")
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.subplots_adjust(left=0.15, bottom=0.15, right=0.97, top=0.92)
+    fig.savefig(path)
+    plt.close(fig)
