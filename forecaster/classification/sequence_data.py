@@ -9,13 +9,13 @@ what to do.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from forecaster.data.files import decode_text, file_bytes
 from forecaster.errors import DataError
 
 _SHOWN = 5  # how many examples (classes, divisors...) an error quotes
@@ -45,33 +45,7 @@ class SequenceSet:
 
 def _read_text(path: Path, encoding: str, kind: str) -> str:
     """The whole file as text (.gz is decompressed); DataError for missing, empty, undecodable."""
-    if not path.exists():
-        raise DataError(f"File '{path}' does not exist. Check the path (relative paths are taken "
-                        f"from the current directory, {Path.cwd()}).")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a directory, not a {kind} file. Pass the path of a file.")
-    raw = path.read_bytes()
-    if path.suffix.lower() == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"File '{path}' ends in .gz but cannot be decompressed ({exc}). "
-                            f"Pass an intact gzip file, or rename it if it is not compressed.") \
-                from None
-    if not raw.strip():
-        raise DataError(f"File '{path}' is empty. Pass a {kind} file with data in it.")
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"File '{path}' is not valid {encoding} text: line {line} has a byte that cannot be "
-            f"decoded (byte {exc.start} of the file). Save it as UTF-8, or pass its encoding "
-            f"with --encoding (e.g. --encoding latin-1)."
-        ) from None
-    except LookupError:
-        raise DataError(f"Unknown text encoding '{encoding}' for '{path}'; use a name such as "
-                        f"utf-8 or latin-1.") from None
+    return decode_text(path, file_bytes(path, kind, decompress=True), encoding)
 
 
 def _first_bad_number(tokens: list[str]) -> tuple[int, str] | None:

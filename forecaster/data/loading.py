@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from forecaster.data.choices import FILL_METHODS, FillMethod
+from forecaster.data.files import decode_text, file_bytes
 from forecaster.data.frequency import infer_frequency
 from forecaster.errors import DataError
 
@@ -69,37 +70,13 @@ def _list_lines(lines: np.ndarray) -> str:
     return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _check_decodable(path: Path, raw: bytes, encoding: str) -> None:
-    """Name the line of the first byte that is not valid text in `encoding`."""
-    if path.suffix.lower() in _COMPRESSED:
-        return
-    try:
-        raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"File '{path}' is not valid {encoding} text: line {line} has a byte that cannot be "
-            f"decoded (byte {exc.start} of the file). Save it as UTF-8, or pass its encoding "
-            f"with --encoding (e.g. --encoding latin-1)."
-        ) from None
-    except LookupError:
-        raise DataError(f"Unknown text encoding '{encoding}' for '{path}'; use a name such as "
-                        f"utf-8 or latin-1.") from None
-
-
 def read_csv(path: str | Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
     """Read a CSV file into strings-preserving pandas types; return it with the file's SHA-256."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"File '{path}' does not exist. Check the path (relative paths are taken "
-                        f"from the current directory, {Path.cwd()}).")
-    if path.is_dir():
-        raise DataError(f"'{path}' is a directory, not a CSV file. Pass the path of a .csv file.")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataError(f"File '{path}' is empty. Pass a CSV with a header line and data rows.")
+    raw = file_bytes(path, "CSV", expect="a header line and data rows")
     sha = hashlib.sha256(raw).hexdigest()
-    _check_decodable(path, raw, encoding)
+    if path.suffix.lower() not in _COMPRESSED:  # pandas reads compressed files itself
+        decode_text(path, raw, encoding)
     try:
         frame = pd.read_csv(path, encoding=encoding, compression="infer",
                             skip_blank_lines=False)
