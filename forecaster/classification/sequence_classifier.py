@@ -18,8 +18,9 @@ from torch import nn
 from forecaster.classification.batches import SequenceBatches
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.sequence_data import SequenceSet
-from forecaster.core import CELLS, POOLINGS, EncoderConfig, EncoderWithHead
+from forecaster.core import EncoderConfig, EncoderWithHead
 from forecaster.errors import ConfigError, DataError, ModelFileError
+from forecaster.estimator_checks import cell_label, check_encoder_params
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.reporting import RunReporter
@@ -63,16 +64,10 @@ class SequenceClassifier:
 
     @property
     def label(self) -> str:
-        cells = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-        cell = cells.get(self.cell, self.cell)
-        return f"{cell} classifier ({self.num_layers}x{self.hidden_size})"
+        return cell_label(self).replace(" (", " classifier (", 1)
 
     def _check_params(self) -> None:
-        if self.cell not in CELLS:
-            raise ConfigError(f"cell={self.cell!r} is not known; use one of {', '.join(CELLS)}.")
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"pooling={self.pooling!r} is not known; use one of "
-                              f"{', '.join(POOLINGS)}.")
+        check_encoder_params(self)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, data: SequenceSet, val_size: float = 0.2,

@@ -14,7 +14,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from forecaster.core import CELLS, POOLINGS, EncoderConfig, EncoderWithHead
+from forecaster.core import EncoderConfig, EncoderWithHead
 from forecaster.data import (
     WINDOW_NORMS,
     SeriesData,
@@ -30,6 +30,7 @@ from forecaster.data import (
 )
 from forecaster.data.scaling import inverse_target
 from forecaster.errors import ConfigError, DataError, ModelFileError
+from forecaster.estimator_checks import cell_label, check_encoder_params
 from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.training import History, TrainConfig, fit
@@ -78,25 +79,14 @@ class Forecaster:
 
     # ------------------------------------------------------------------ validation and set-up
     def _check_params(self) -> None:
-        if self.cell not in CELLS:
-            raise ConfigError(f"cell={self.cell!r} is not known; use one of {', '.join(CELLS)}.")
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"pooling={self.pooling!r} is not known; use one of "
-                              f"{', '.join(POOLINGS)}.")
+        check_encoder_params(self, positive=("lookback", "horizon"))
         if self.window_norm not in WINDOW_NORMS:
             raise ConfigError(f"window_norm={self.window_norm!r} is not known; use one of "
                               f"{', '.join(WINDOW_NORMS)}.")
-        for name in ("hidden_size", "num_layers", "lookback", "horizon"):
-            value = getattr(self, name)
-            if not isinstance(value, int | np.integer) or value < 1:
-                raise ConfigError(f"{name}={value!r} must be a positive whole number.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ConfigError(f"dropout={self.dropout!r} must be in [0, 1).")
 
     @property
     def label(self) -> str:
-        cells = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-        return f"{cells.get(self.cell, self.cell)} ({self.num_layers}x{self.hidden_size})"
+        return cell_label(self)
 
     def _encoder_config(self, input_size: int) -> EncoderConfig:
         return EncoderConfig(input_size=input_size, cell=self.cell, hidden_size=self.hidden_size,
