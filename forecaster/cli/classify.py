@@ -44,8 +44,9 @@ def classify() -> None:
 @click.option("--cell", type=click.Choice(CELLS), default="gru", show_default=True)
 @click.option("--layers", default=1, show_default=True)
 @click.option("--hidden", default=64, show_default=True)
-@click.option("--bidirectional/--unidirectional", default=False, show_default=True)
-@click.option("--pooling", type=click.Choice(POOLINGS), default="last", show_default=True)
+@click.option("--bidirectional/--unidirectional", default=True, show_default=True)
+@click.option("--pooling", type=click.Choice(POOLINGS), default="attention", show_default=True,
+              help="How the sequence becomes one vector (attention: learned weights over steps).")
 @click.option("--dropout", default=0.0, show_default=True)
 @click.option("--epochs", type=int, default=None, help="Default: about 1000 optimiser steps.")
 @click.option("--batch-size", default=64, show_default=True)
