@@ -24,25 +24,26 @@ def _start(value: str) -> Any:
 
 def _score(model_dir: Path, csv: Path, target: str | None, features: str,
            date_column: str | None, fill: str | None, encoding: str, start: str,
-           season: int | None, by_step: bool):
+           season: int | None, out: Path | None, overwrite: bool, as_json: bool,
+           by_step: bool):
+    """Load, score, write --out; print JSON and return None with --json, else the evaluation."""
     from forecaster.data import load_series
     from forecaster.forecasting import Forecaster
+    from forecaster.forecasting.report import write_evaluation
+    from forecaster.forecasting.rundir import atomic_directory
 
     model = Forecaster.load(model_dir)
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
-    return model, model.evaluate(series, start=_start(start), season=season, by_step=by_step)
-
-
-def _write(out: Path | None, evaluation, overwrite: bool, extra: dict) -> None:
-    if out is None:
-        return
-    from forecaster.forecasting.report import write_evaluation
-    from forecaster.forecasting.rundir import atomic_directory
-
-    with atomic_directory(out, overwrite) as tmp:
-        write_evaluation(tmp, evaluation, extra)
+    evaluation = model.evaluate(series, start=_start(start), season=season, by_step=by_step)
+    if out is not None:
+        with atomic_directory(out, overwrite) as tmp:
+            write_evaluation(tmp, evaluation, {"model_dir": str(model_dir), "data": str(csv)})
+    if as_json:
+        echo_json(evaluation.to_dict())
+        return None
+    return evaluation
 
 
 def _common(command):
@@ -71,17 +72,12 @@ Example:
 """)
 @_common
 @handle_errors
-def evaluate(model_dir: Path, csv: Path, target: str | None, features: str,
-             date_column: str | None, fill: str | None, encoding: str, start: str,
-             season: int | None, out: Path | None, overwrite: bool, as_json: bool) -> None:
+def evaluate(**options: Any) -> None:
     """Score a saved model on CSV from --start on, beside the baselines on the same points."""
     from forecaster.forecasting.report import format_table
 
-    model, evaluation = _score(model_dir, csv, target, features, date_column, fill, encoding,
-                               start, season, by_step=False)
-    _write(out, evaluation, overwrite, {"model_dir": str(model_dir), "data": str(csv)})
-    if as_json:
-        echo_json(evaluation.to_dict())
+    evaluation = _score(**options, by_step=False)
+    if evaluation is None:
         return
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")
@@ -94,9 +90,7 @@ Example:
 """)
 @_common
 @handle_errors
-def backtest(model_dir: Path, csv: Path, target: str | None, features: str,
-             date_column: str | None, fill: str | None, encoding: str, start: str,
-             season: int | None, out: Path | None, overwrite: bool, as_json: bool) -> None:
+def backtest(**options: Any) -> None:
     """Rolling-origin backtest: forecast from every origin after --start in one batched pass.
 
     Each origin sees only the rows before it; the model is not refitted. Errors are reported
@@ -104,11 +98,8 @@ def backtest(model_dir: Path, csv: Path, target: str | None, features: str,
     """
     from forecaster.forecasting.report import format_table
 
-    model, evaluation = _score(model_dir, csv, target, features, date_column, fill, encoding,
-                               start, season, by_step=True)
-    _write(out, evaluation, overwrite, {"model_dir": str(model_dir), "data": str(csv)})
-    if as_json:
-        echo_json(evaluation.to_dict())
+    evaluation = _score(**options, by_step=True)
+    if evaluation is None:
         return
     origins = len(evaluation.predictions) // evaluation.horizon
     click.echo(f"{origins} origins, horizon {evaluation.horizon}.\n")
