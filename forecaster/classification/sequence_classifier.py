@@ -5,9 +5,6 @@ Variable lengths are packed, so padding never reaches the cell and never changes
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ from forecaster.core import EncoderConfig, EncoderWithHead
 from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.estimator_checks import cell_label, check_encoder_params
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
+from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.reporting import RunReporter
 
@@ -184,19 +182,11 @@ class SequenceClassifier:
         """Write config.json + weights.safetensors atomically."""
         self._check_fitted()
         path = Path(path)
-        if path.exists():
-            raise ConfigError(f"'{path}' already exists; choose another path or remove it.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
-            config = {"kind": "sequence_classifier", "params": self.get_params(),
-                      "encoder": self.encoder_config_.to_dict(), "classes": self.classes_,
-                      "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
+        config = {"kind": "sequence_classifier", "params": self.get_params(),
+                  "encoder": self.encoder_config_.to_dict(), "classes": self.classes_,
+                  "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
+        with atomic_directory(path) as tmp:
             write_model_dir(tmp, config, self.network_.state_dict())
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return path
 
     @classmethod

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.estimator_checks import cell_label, check_encoder_params
 from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
+from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.reporting import RunReporter
 
@@ -252,16 +250,8 @@ class Forecaster:
         """Write the model directory atomically (a temporary sibling, then a rename)."""
         check_is_fitted(self)
         path = Path(path)
-        if path.exists():
-            raise ConfigError(f"'{path}' already exists; choose another path or remove it.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-        try:
+        with atomic_directory(path) as tmp:
             self.save_into(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         return path
 
     def save_into(self, directory: Path) -> None:

@@ -167,3 +167,16 @@ def test_bad_parameters_are_named_with_their_value(goog, param, value, text):
 def test_too_short_series_says_how_many_rows_are_needed(goog):
     with pytest.raises(DataError, match="too short.*needs about"):
         small(lookback=100).fit(goog.head(90))
+
+
+def test_save_refuses_a_used_path_and_follows_the_umask(fitted, tmp_path):
+    import os
+    import stat
+
+    path = fitted.save(tmp_path / "model")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~umask  # not mkdtemp's private 0700
+    with pytest.raises(ConfigError, match="already exists and is not empty"):
+        fitted.save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temporary left behind
