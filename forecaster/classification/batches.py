@@ -11,7 +11,8 @@ import torch
 class SequenceBatches:
     """A batch source for `training.fit`: inputs are (values, lengths), targets class indices."""
 
-    values: torch.Tensor  # (n, time, channels) float32, zero past each length
+    values: torch.Tensor  # (n, time, channels) float32, or (n, time) int64 token ids; zero past
+    #                       each length
     lengths: torch.Tensor  # (n,) int64
     targets: torch.Tensor  # (n,) int64 class indices
 

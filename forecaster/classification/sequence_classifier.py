@@ -10,9 +10,16 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 
 from forecaster.classification.batches import SequenceBatches
+from forecaster.classification.common import (
+    check_known_labels,
+    class_targets,
+    majority_predictions,
+    predict_probabilities,
+    train_network,
+    validation_split,
+)
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.core import EncoderConfig, EncoderWithHead
@@ -20,14 +27,8 @@ from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.estimator_checks import cell_label, check_encoder_params
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.forecasting.rundir import atomic_directory
-from forecaster.training import History, TrainConfig, fit
+from forecaster.training import TrainConfig
 from forecaster.training.reporting import RunReporter
-
-_PREDICT_BATCH = 1024
-
-
-def _accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
-    return float((outputs.argmax(dim=1) == targets).float().mean())
 
 
 class SequenceClassifier:
@@ -73,39 +74,19 @@ class SequenceClassifier:
     def fit(self, data: SequenceSet, val_size: float = 0.2,
             reporter: RunReporter | None = None) -> SequenceClassifier:
         """Train on `data`, holding out a stratified `val_size` share for early stopping."""
-        from sklearn.model_selection import train_test_split
-
         self._check_params()
-        classes = sorted(set(data.labels.tolist()))
-        if len(classes) < 2:
-            raise DataError(f"'{data.source}' has a single class ({classes[0]!r}): there is "
-                            f"nothing to tell apart. Check the label column.")
-        self.classes_ = classes
-        targets = np.searchsorted(classes, data.labels)
+        self.classes_, targets = class_targets(data.labels, data.source)
         config = self.training or TrainConfig()
-        rows = np.arange(len(data))
-        smallest = np.bincount(targets).min()
-        if val_size > 0 and smallest >= 2:
-            train_rows, val_rows = train_test_split(rows, test_size=val_size, stratify=targets,
-                                                    random_state=config.seed)
-        else:
-            train_rows, val_rows = rows, rows[:0]
+        train_rows, val_rows = validation_split(targets, val_size, config.seed)
         self._fit_standardisation(data.values[train_rows], data.lengths[train_rows])
-        train = self._batches(data, train_rows, targets)
-        val = self._batches(data, val_rows, targets)
-        torch.manual_seed(config.seed)
         self.encoder_config_ = EncoderConfig(
             input_size=data.values.shape[2], cell=self.cell, hidden_size=self.hidden_size,
             num_layers=self.num_layers, bidirectional=self.bidirectional, dropout=self.dropout,
             pooling=self.pooling)
-        self.network_ = EncoderWithHead(self.encoder_config_, len(classes))
-        try:
-            self.history_: History = fit(self.network_, train, val if len(val) else None,
-                                         nn.functional.cross_entropy, config,
-                                         metrics={"accuracy": _accuracy}, reporter=reporter)
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        self.network_.to("cpu")
+        self.network_, self.history_ = train_network(
+            lambda: EncoderWithHead(self.encoder_config_, len(self.classes_)),
+            self._batches(data, train_rows, targets), self._batches(data, val_rows, targets),
+            config, reporter)
         self.train_config_ = config
         return self
 
@@ -138,17 +119,9 @@ class SequenceClassifier:
     def predict_proba(self, data: SequenceSet) -> np.ndarray:
         """(n, classes) probabilities, columns in the order of `classes_`."""
         self._check_fitted()
-        values = torch.from_numpy(self._standardise(data))
-        lengths = torch.as_tensor(data.lengths, dtype=torch.long)
-        self.network_.eval()
-        out = []
-        with torch.no_grad():
-            for start in range(0, len(values), _PREDICT_BATCH):
-                part = slice(start, start + _PREDICT_BATCH)
-                longest = int(lengths[part].max())
-                logits = self.network_(values[part, :longest], lengths[part])
-                out.append(torch.softmax(logits, dim=1).numpy())
-        return np.concatenate(out) if out else np.empty((0, len(self.classes_)))
+        return predict_probabilities(self.network_, torch.from_numpy(self._standardise(data)),
+                                     torch.as_tensor(data.lengths, dtype=torch.long),
+                                     len(self.classes_))
 
     def predict(self, data: SequenceSet) -> np.ndarray:
         """The most probable class of each case."""
@@ -157,25 +130,21 @@ class SequenceClassifier:
 
     def evaluate(self, test: SequenceSet, train: SequenceSet | None = None
                  ) -> ClassificationEvaluation:
-        """Accuracy and macro-F1 beside the majority class and 1-NN (fitted on `train`, the
-        training set; without it only the majority of the test labels' model is compared)."""
-        from sklearn.dummy import DummyClassifier
+        """Accuracy and macro-F1 beside the majority class and 1-NN, both fitted on `train`
+        (the training set); without it, only the test set's own majority class is compared."""
         from sklearn.neighbors import KNeighborsClassifier
 
-        unseen = sorted(set(test.labels.tolist()) - set(self.classes_))
-        if unseen:
-            raise DataError(f"'{test.source}' has label(s) {unseen} that the model never saw "
-                            f"(it knows {self.classes_}).")
-        predictions = {"model": self.predict(test)}
+        labels = check_known_labels(test.labels, self.classes_, test.source)
+        predictions = {"model": self.predict(test),
+                       "majority": majority_predictions(
+                           None if train is None else train.labels, labels)}
         if train is not None:
             width = max(train.values.shape[1], test.values.shape[1])
             flat_train = _flat(self._standardise(train), width)
             flat_test = _flat(self._standardise(test), width)
-            predictions["majority"] = DummyClassifier(strategy="most_frequent").fit(
-                flat_train, train.labels).predict(flat_test)
             predictions["nearest_neighbour"] = KNeighborsClassifier(n_neighbors=1).fit(
                 flat_train, train.labels).predict(flat_test)
-        return evaluate_classifier(test.labels, predictions, list(self.classes_), self.label)
+        return evaluate_classifier(labels, predictions, list(self.classes_), self.label)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

@@ -8,6 +8,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "EncoderConfig": "forecaster.core.config",
     "RecurrentEncoder": "forecaster.core.encoder",
     "EncoderWithHead": "forecaster.core.heads",
+    "EmbeddingEncoderWithHead": "forecaster.core.embedding",
     "AttentionPooling": "forecaster.core.pooling",
     "LastPooling": "forecaster.core.pooling",
     "MeanPooling": "forecaster.core.pooling",

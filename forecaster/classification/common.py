@@ -1,0 +1,111 @@
+"""What every classifier on the recurrent core does the same way: check the classes, hold out a
+stratified validation share, train through the one fit loop, predict in batches, and refuse
+labels the model never saw. `SequenceClassifier` and `TextClassifier` differ only in how they
+turn their data into (values, lengths) tensors."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from forecaster.classification.batches import SequenceBatches
+from forecaster.errors import ConfigError, DataError
+from forecaster.training import History, TrainConfig, fit
+from forecaster.training.reporting import RunReporter
+
+PREDICT_BATCH = 1024
+
+
+def accuracy(outputs: torch.Tensor, targets: torch.Tensor) -> float:
+    """Share of cases whose largest logit is the target class (a validation metric)."""
+    return float((outputs.argmax(dim=1) == targets).float().mean())
+
+
+def class_targets(labels: np.ndarray | None, source: str) -> tuple[list[str], np.ndarray]:
+    """Sorted classes and each case's class index; DataError for unlabelled or one-class data."""
+    if labels is None:
+        raise DataError(f"'{source}' has no labels, so a classifier cannot learn from it. Pass "
+                        f"data with a label for every case.")
+    classes = sorted(set(labels.tolist()))
+    if len(classes) < 2:
+        raise DataError(f"'{source}' has a single class ({classes[0]!r}): there is nothing to "
+                        f"tell apart. Check the label column.")
+    return classes, np.searchsorted(classes, labels)
+
+
+def validation_split(targets: np.ndarray, val_size: float, seed: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Training and validation rows with the same class shares.
+
+    No validation rows (early stopping then watches the training loss) when `val_size` is 0,
+    or when the data are too small to give every class a case on both sides.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if isinstance(val_size, bool) or not 0.0 <= val_size < 1.0:
+        raise ConfigError(f"val_size={val_size!r} must be a share in [0, 1), e.g. 0.2 to hold "
+                          f"out 20 % of the training cases for early stopping.")
+    rows = np.arange(len(targets))
+    counts = np.bincount(targets)
+    n_val = math.ceil(val_size * len(rows))
+    if val_size == 0 or counts.min() < 2 or min(n_val, len(rows) - n_val) < len(counts):
+        return rows, rows[:0]
+    train_rows, val_rows = train_test_split(rows, test_size=val_size, stratify=targets,
+                                            random_state=seed)
+    return train_rows, val_rows
+
+
+def train_network(build: Callable[[], nn.Module], train: SequenceBatches,
+                  val: SequenceBatches, config: TrainConfig,
+                  reporter: RunReporter | None = None) -> tuple[nn.Module, History]:
+    """Build the network under the run's seed (repeatable weights), train it with cross-entropy
+    through the one fit loop, and return it on the CPU with its History."""
+    torch.manual_seed(config.seed)
+    network = build()
+    try:
+        history = fit(network, train, val if len(val) else None, nn.functional.cross_entropy,
+                      config, metrics={"accuracy": accuracy}, reporter=reporter)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    network.to("cpu")
+    return network, history
+
+
+def predict_probabilities(network: nn.Module, values: torch.Tensor, lengths: torch.Tensor,
+                          classes: int) -> np.ndarray:
+    """(n, classes) softmax probabilities, in batches trimmed to their longest sequence."""
+    network.eval()
+    out = []
+    with torch.no_grad():
+        for start in range(0, len(values), PREDICT_BATCH):
+            part = slice(start, start + PREDICT_BATCH)
+            longest = int(lengths[part].max())
+            logits = network(values[part, :longest], lengths[part])
+            out.append(torch.softmax(logits, dim=1).numpy())
+    return np.concatenate(out) if out else np.empty((0, classes), dtype=np.float32)
+
+
+def check_known_labels(labels: np.ndarray | None, classes: list[str], source: str) -> np.ndarray:
+    """The labels of data to score, refusing missing labels and classes the model never saw."""
+    if labels is None:
+        raise DataError(f"'{source}' has no labels, so predictions cannot be scored. Pass data "
+                        f"with a label for every case.")
+    unseen = sorted(set(labels.tolist()) - set(classes))
+    if unseen:
+        raise DataError(f"'{source}' has label(s) {unseen} that the model never saw (it knows "
+                        f"{classes}). Drop those cases, or train on data that has them.")
+    return labels
+
+
+def majority_predictions(train_labels: np.ndarray | None, test_labels: np.ndarray
+                         ) -> np.ndarray:
+    """The most frequent training class for every test case; without training labels, the test
+    set's own most frequent class (an optimistic baseline). Ties go to the first class in text
+    order, as in scikit-learn's DummyClassifier."""
+    values, counts = np.unique(train_labels if train_labels is not None else test_labels,
+                               return_counts=True)
+    return np.full(len(test_labels), values[counts.argmax()])
