@@ -32,6 +32,7 @@ from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import History, TrainConfig, fit
+from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 _PREDICT_BATCH = 4096
@@ -102,16 +103,28 @@ class Forecaster:
         return self.fit_span(series, split.train_end, split.val_end)
 
     def fit_span(self, series: SeriesData, train_end: int, val_end: int,
-                 reporter: RunReporter | None = None) -> Forecaster:
+                 reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
+                 ) -> Forecaster:
         """Train on rows [0, train_end), stop early on windows with targets in [train_end,
-        val_end). The scaler sees the training rows only; `reporter` hears every epoch."""
+        val_end). The scaler sees the training rows only; `reporter` hears every epoch;
+        `checkpoint` (batch jobs) saves and resumes training state per epoch."""
         self._check_params()
+        scaler, train, val = self.span_windows(series, train_end, val_end)
+        self.train_network(train, val, series.values.shape[1], reporter, checkpoint)
+        self.remember_span(series, scaler, train_end, val_end)
+        return self
+
+    def span_windows(self, series: SeriesData, train_end: int, val_end: int
+                     ) -> tuple[Any, WindowBatches, WindowBatches]:
+        """The series' scaler (fitted on its training rows) and its training and validation
+        windows, scaled."""
         values = series.values
         if np.ptp(values[:train_end, 0]) == 0:
             raise DataError(f"The target '{series.target}' is constant over the training part "
-                            f"(rows 1-{train_end}): MinMax scaling has nothing to scale.")
-        self.scaler_ = fit_scaler(values[:train_end])
-        scaled = self.scaler_.transform(values)
+                            f"(rows 1-{train_end}) of '{series.source}': MinMax scaling has "
+                            f"nothing to scale.")
+        scaler = fit_scaler(values[:train_end])
+        scaled = scaler.transform(values)
         train_pos = target_positions(0, train_end, self.lookback, self.horizon)
         val_pos = target_positions(train_end, val_end, self.lookback, self.horizon)
         if len(train_pos) == 0:
@@ -122,17 +135,28 @@ class Forecaster:
                                          self.horizon, self.window_norm)
         val = WindowBatches.from_array(scaled[:val_end], val_pos, self.lookback, self.horizon,
                                        self.window_norm)
+        return scaler, train, val
+
+    def train_network(self, train: WindowBatches, val: WindowBatches, columns: int,
+                      reporter: RunReporter | None = None,
+                      checkpoint: Checkpoint | None = None) -> None:
+        """A fresh network trained on `train` with early stopping on `val` (the one fit loop)."""
         config = self.training or TrainConfig()
         torch.manual_seed(config.seed)
-        self.encoder_config_ = self._encoder_config(values.shape[1])
+        self.encoder_config_ = self._encoder_config(columns)
         self.network_ = EncoderWithHead(self.encoder_config_, self.horizon)
         try:
             self.history_: History = fit(self.network_, train, val, nn.functional.mse_loss,
-                                         config, reporter=reporter)
+                                         config, reporter=reporter, checkpoint=checkpoint)
         except ValueError as exc:  # a device the machine does not have, for instance
             raise ConfigError(str(exc)) from None
         self.network_.to("cpu")
         self.train_config_ = config
+
+    def remember_span(self, series: SeriesData, scaler: Any, train_end: int,
+                      val_end: int) -> None:
+        """What the fitted model keeps of the series it is used for: scaler, columns, facts."""
+        self.scaler_ = scaler
         self.target_, self.features_ = series.target, list(series.features)
         self.frequency_ = series.frequency
         self.season_ = season_length(series.frequency)
@@ -143,7 +167,6 @@ class Forecaster:
             "first_date": str(series.frame.index[0]),
             "last_date": str(series.frame.index[val_end - 1]),
         }
-        return self
 
     # ------------------------------------------------------------------ prediction
     def _series(self, data: Any) -> SeriesData:

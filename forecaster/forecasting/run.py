@@ -13,11 +13,13 @@ import pandas as pd
 import torch
 
 from forecaster.data import SeriesData, chronological_split
+from forecaster.data.split import Split
 from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 HISTORY_TAIL = "history_tail.csv"  # the last `lookback` raw rows: an input example for serving
@@ -66,17 +68,32 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
 def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: float = 0.25,
               val_size: float = 0.1, season: int | None = None,
               overwrite: bool = False, reporter: RunReporter | None = None,
-              extra: dict[str, Any] | None = None) -> RunResult:
+              extra: dict[str, Any] | None = None, checkpoint: Checkpoint | None = None
+              ) -> RunResult:
     """Train on the first part of `series`, score the last `test_size` of it, write `out`.
 
     `reporter` (e.g. MLflow) hears each epoch live; logging the finished directory is the
     caller's next step (`reporter.finish(out)`). `extra` is added to metrics.json."""
     check_out_dir(out, overwrite)
     model._check_params()
+    split = split_for(series, model, test_size, val_size)
+    model.fit_span(series, split.train_end, split.val_end, reporter, checkpoint)
+    return write_run(series, model, split, out, season=season, overwrite=overwrite,
+                     extra=extra)
+
+
+def split_for(series: SeriesData, model: Forecaster, test_size: float, val_size: float
+              ) -> Split:
+    return chronological_split(len(series.frame), test_size=test_size, val_size=val_size,
+                               lookback=model.lookback, horizon=model.horizon)
+
+
+def write_run(series: SeriesData, model: Forecaster, split: Split, out: Path, *,
+              season: int | None = None, overwrite: bool = False,
+              extra: dict[str, Any] | None = None) -> RunResult:
+    """Score a fitted model on the test span beside the baselines and write the run directory
+    (atomically): metrics, predictions, forecast, plots, model card, model."""
     n = len(series.frame)
-    split = chronological_split(n, test_size=test_size, val_size=val_size,
-                                lookback=model.lookback, horizon=model.horizon)
-    model.fit_span(series, split.train_end, split.val_end, reporter)
     evaluation = model.evaluate(series, start=split.test_start, season=season)
     forecast = model.forecast(series)
     index = series.frame.index

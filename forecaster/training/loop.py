@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.config import TrainConfig
 from forecaster.training.progress import Progress
 from forecaster.training.reporting import RunReporter
@@ -46,6 +47,8 @@ class History:
     val_loss: list[float] = field(default_factory=list)
     val_metrics: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
+    train_samples: int = 0  # samples per training epoch (for throughput figures)
+    resumed_from_epoch: int = 0  # > 0 when training went on from a checkpoint
     epochs_planned: int = 0
     patience: int = 0
     stopped_early: bool = False
@@ -131,11 +134,13 @@ def _device_of(source: BatchSource) -> torch.device:
 
 def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: LossFn,
         config: TrainConfig, metrics: dict[str, MetricFn] | None = None,
-        reporter: RunReporter | None = None) -> History:
+        reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
+        ) -> History:
     """Train `model` in place and return its History; the best-validation weights are kept.
 
     Ctrl-C stops training between batches and keeps the best model so far. `reporter` hears
-    each epoch's losses (and `metrics` on the validation set).
+    each epoch's losses (and `metrics` on the validation set). With `checkpoint`, the state is
+    saved every `checkpoint.every` epochs and a matching saved state is resumed from.
     """
     reporter = reporter or RunReporter()
     seed_everything(config.seed)
@@ -149,12 +154,26 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     optimizer = _optimizer(config, model.parameters())
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     epochs, patience = config.schedule(math.ceil(len(train) / config.batch_size))
-    history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience)
+    history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience,
+                      train_samples=len(train))
     progress = Progress(epochs, config.progress)
     best_loss, best_state, waited = math.inf, None, 0
-    started = time.perf_counter()
+    first_epoch, seconds_before = 1, 0.0
+    saved = checkpoint.load() if checkpoint is not None else None
+    if saved is not None:
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        generator.set_state(saved["generator"])
+        torch.set_rng_state(saved["torch_rng"])
+        best_loss, waited, best_state = saved["best_loss"], saved["waited"], saved["best_state"]
+        history.train_loss, history.val_loss = saved["train_loss"], saved["val_loss"]
+        history.val_metrics, history.best_epoch = saved["val_metrics"], saved["best_epoch"]
+        first_epoch, seconds_before = saved["epoch"] + 1, saved["seconds"]
+        history.resumed_from_epoch = saved["epoch"]
+        progress.message(f"Resuming from the checkpoint of epoch {saved['epoch']}.")
+    started = time.perf_counter() - seconds_before
     try:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(first_epoch, epochs + 1):
             model.train()
             order = torch.randperm(len(train), generator=generator).to(device)
             running, seen = torch.zeros((), device=device), 0
@@ -190,7 +209,17 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
             else:
                 waited += 1
             progress.epoch(epoch, train_loss, val_loss if val is not None else None, improved)
-            if patience and waited >= patience:
+            stopping = bool(patience and waited >= patience)
+            if checkpoint is not None and checkpoint.due(epoch) and not stopping:
+                checkpoint.save({
+                    "epoch": epoch, "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(), "generator": generator.get_state(),
+                    "torch_rng": torch.get_rng_state(), "best_loss": best_loss,
+                    "waited": waited, "best_state": best_state,
+                    "train_loss": history.train_loss, "val_loss": history.val_loss,
+                    "val_metrics": history.val_metrics, "best_epoch": history.best_epoch,
+                    "seconds": time.perf_counter() - started})
+            if stopping:
                 history.stopped_early = True
                 progress.message(f"Early stopping: no validation improvement for "
                                  f"{patience} epochs; keeping epoch {history.best_epoch}.")

@@ -1,0 +1,57 @@
+"""A global model: one network trained on the windows of many series at once.
+
+Each series keeps its own MinMax scaler, fitted on its own training rows, so series of any level
+(a $30 stock and a $1,500 one) train together; windows never cross from one series into the
+next. The result is one Forecaster per series that share the network: each scores, forecasts and
+saves exactly like a model trained on that series alone, so its run directory is the same.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+
+from forecaster.data import SeriesData
+from forecaster.data.split import Split
+from forecaster.data.windows import WindowBatches
+from forecaster.errors import DataError
+from forecaster.forecasting.forecaster import Forecaster
+from forecaster.training.checkpoint import Checkpoint
+from forecaster.training.reporting import RunReporter
+
+
+def _joined(parts: list[WindowBatches]) -> WindowBatches:
+    """The windows of several series as one batch source: the scaled series are laid end to
+    end and each window's position shifted by the rows before it."""
+    series, positions, offset = [], [], 0
+    for part in parts:
+        series.append(part.series)
+        positions.append(part.positions + offset)
+        offset += len(part.series)
+    first = parts[0]
+    return WindowBatches(torch.cat(series), torch.cat(positions), first.lookback, first.horizon,
+                         first.norm)
+
+
+def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
+               reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
+               ) -> list[Forecaster]:
+    """Train `model`'s network once on every series; one fitted Forecaster per series."""
+    model._check_params()
+    columns = {len(item.columns) for item in series}
+    if len(columns) != 1:
+        raise DataError("A global model needs the same input columns in every series; these "
+                        "have different numbers of features.")
+    prepared = [model.span_windows(item, split.train_end, split.val_end)
+                for item, split in zip(series, splits, strict=True)]
+    train = _joined([train for _, train, _ in prepared])
+    val = _joined([val for _, _, val in prepared])
+    model.train_network(train, val, columns.pop(), reporter, checkpoint)
+    fitted = []
+    for item, split, (scaler, _, _) in zip(series, splits, prepared, strict=True):
+        view = copy.copy(model)  # shares network_, history_ and the training settings
+        view.remember_span(item, scaler, split.train_end, split.val_end)
+        view.data_info_["global_model_series"] = len(series)
+        fitted.append(view)
+    return fitted
