@@ -30,7 +30,8 @@ _uri = click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None
 @click.option("--json", "as_json", is_flag=True)
 @handle_errors
 def list_models(name: str | None, tracking_uri: str | None, as_json: bool) -> None:
-    """Registered models, or the versions of NAME, with aliases and test RMSE."""
+    """Registered models, or the versions of NAME, with aliases and test scores beside a
+    baseline (RMSE for forecasters, accuracy for classifiers)."""
     from forecaster.tracking.registry import list_versions
 
     rows = list_versions(tracking_uri, name)
@@ -42,8 +43,9 @@ def list_models(name: str | None, tracking_uri: str | None, as_json: bool) -> No
         return
     for row in rows:
         aliases = ",".join(row["aliases"]) or "-"
-        click.echo(f"{row['name']:<24} v{row['version']:<4} aliases {aliases:<16} "
-                   f"test_rmse {row['test_rmse']}  naive_rmse {row['naive_rmse']}  "
+        scores = "  ".join(f"{key} {value}" for key, value in row.items()
+                           if key.startswith(("test_", "naive_", "best_baseline_")))
+        click.echo(f"{row['name']:<24} v{row['version']:<4} aliases {aliases:<16} {scores}  "
                    f"created {row['created']}")
 
 

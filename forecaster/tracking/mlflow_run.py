@@ -7,10 +7,8 @@ This is, with `pyfunc_model.py` and `registry.py`, the only place that imports m
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import subprocess
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +18,16 @@ from typing import Any
 
 import pandas as pd
 
-from forecaster.errors import ConfigError, ForecasterError
+from forecaster.errors import ForecasterError
+from forecaster.tracking.records import (
+    MODEL_ARTIFACT,
+    DatasetInput,
+    RunRecord,
+    build_record,
+    read_run_dir,
+)
 from forecaster.tracking.uri import redact, resolve_tracking_uri
 
-PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
 _SKIP_ARTIFACTS = {"model"}
 
 
@@ -55,21 +59,28 @@ def _quiet_http() -> None:
 
 @contextmanager
 def using_tracking_uri(uri: str) -> Iterator[None]:
-    """Point mlflow's fluent API at `uri` for a block, then put back the previous URI and
-    MLFLOW_TRACKING_URI (mlflow writes the URI, credentials and all, into the environment)."""
+    """Point mlflow's fluent API at `uri` for a block, then put back the previous URI, the
+    active experiment and the variables mlflow exports (MLFLOW_TRACKING_URI holds credentials
+    and all; a stale MLFLOW_EXPERIMENT_ID would make the next run in this process refuse a run
+    of another experiment)."""
     import mlflow
+    from mlflow.tracking import fluent
 
-    saved_env = os.environ.get("MLFLOW_TRACKING_URI")
+    saved_env = {key: os.environ.get(key) for key in ("MLFLOW_TRACKING_URI",
+                                                      "MLFLOW_EXPERIMENT_ID")}
     saved = mlflow.get_tracking_uri()
+    saved_experiment = fluent._active_experiment_id
     mlflow.set_tracking_uri(uri)
     try:
         yield
     finally:
         mlflow.set_tracking_uri(saved)
-        if saved_env is None:
-            os.environ.pop("MLFLOW_TRACKING_URI", None)
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = saved_env
+        fluent._active_experiment_id = saved_experiment
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def check_reachable(uri: str | None) -> str:
@@ -95,107 +106,29 @@ def _reason(exc: Exception) -> str:
     return redact(text)[:300]
 
 
-def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _flatten(f"{prefix}.{key}" if prefix else str(key), item, out)
-    elif not isinstance(value, list):
-        out[prefix] = value
-
-
-def run_params(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The run's configuration, flattened: model.*, training.*, data settings."""
-    params: dict[str, Any] = {}
-    _flatten("model", metrics["model"], params)
-    training = {k: v for k, v in metrics["training"].items()
-                if k not in ("train_loss", "val_loss", "seconds", "seconds_per_epoch",
-                             "epochs_run", "best_epoch", "stopped_early", "interrupted",
-                             "repeatable")}
-    _flatten("training", training, params)
-    data = metrics["data"]
-    for key in ("target", "frequency", "train_rows", "validation_rows", "test_rows"):
-        params[f"data.{key}"] = data.get(key)
-    params["data.features"] = ",".join(data.get("features", [])) or "none"
-    params["evaluation.season"] = metrics.get("season")
-    return params
-
-
-def final_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """test_<metric> for the model, <baseline>_<metric> for each baseline, skill, run facts."""
-    out: dict[str, float] = {}
-    for name, values in metrics["metrics"].items():
-        for metric, value in values.items():
-            out[f"{'test' if name == 'model' else name}_{metric}"] = float(value)
-    out["skill_vs_naive"] = float(metrics["skill_vs_naive"])
-    training = metrics["training"]
-    out["best_epoch"] = float(training["best_epoch"])
-    out["fit_seconds"] = float(training["seconds"])
-    return out
-
-
-def run_tags(metrics: dict[str, Any], model_config: dict[str, Any]) -> dict[str, str]:
-    data = metrics["data"]
-    tags = {
-        "data.file": str(data["source"]),
-        "data.sha256": str(data.get("file_sha256") or ""),
-        "data.fingerprint": str(data["fingerprint"]),
-        "data.rows": str(data["rows"]),
-        "data.first_date": str(data["first_date"]),
-        "data.last_date": str(metrics["last_date"]),
-        "data.target": str(data["target"]),
-        "data.frequency": str(data.get("frequency")),
-        "verdict": metrics["verdict"][:5000],
-        "beats_naive": str(metrics["beats_naive"]).lower(),
-        "forecaster.kind": "forecaster",
-    }
-    for package, version in model_config.get("versions", {}).items():
-        tags[f"version.{package}"] = str(version)
-    commit = _git_commit()
-    if commit:
-        tags["git.commit"] = commit
-    return tags
-
-
-def _git_commit() -> str | None:
-    try:
-        result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
-
-
-def read_run_dir(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """metrics.json and model/config.json of a complete run directory."""
-    metrics_file, config_file = run_dir / "metrics.json", run_dir / "model" / "config.json"
-    for needed in (metrics_file, config_file):
-        if not needed.is_file():
-            raise ConfigError(f"'{run_dir}' is not a complete run directory: '{needed.name}' is "
-                              f"missing. Pass a directory written by `forecaster train`.")
-    return (json.loads(metrics_file.read_text(encoding="utf-8")),
-            json.loads(config_file.read_text(encoding="utf-8")))
-
-
 def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
                       experiment: str | None = None, register: str | None = None,
                       run_name: str | None = None, run_id: str | None = None,
-                      epochs_logged: bool = False) -> TrackedRun:
-    """Log everything the run directory records into one MLflow run: a new one, or `run_id`
-    (opened before training; `epochs_logged` when its per-epoch losses are already there).
+                      epochs_logged: bool = False, parent_run_id: str | None = None,
+                      tags: dict[str, str] | None = None) -> TrackedRun:
+    """Log everything the run directory records into one MLflow run: a new one (a child of
+    `parent_run_id` when given), or `run_id` (opened before training; `epochs_logged` when its
+    per-epoch metrics are already there). Forecasting and classification runs alike.
 
     On a failure part-way, raises TrackingError naming what was logged and what was not.
     """
     run_dir = Path(run_dir)
-    metrics, model_config = read_run_dir(run_dir)
+    record = build_record(run_dir, experiment)
+    if tags:
+        record.tags.update(tags)
+    metrics, _ = read_run_dir(run_dir)
     resolved = resolve_tracking_uri(tracking_uri)
     _quiet_http()
-    data = metrics["data"]
-    experiment = experiment or f"{Path(str(data['source'])).stem}-{data['target']}"
-    tracked = TrackedRun(run_id="", experiment=experiment, tracking_uri=redact(resolved))
+    tracked = TrackedRun(run_id="", experiment=record.experiment, tracking_uri=redact(resolved))
     try:
         with using_tracking_uri(resolved):
-            _log_run(run_dir, metrics, model_config, register, run_name, tracked, run_id,
-                     epochs_logged)
+            _log_run(run_dir, record, register, run_name, tracked, run_id, epochs_logged,
+                     parent_run_id, metrics.get("mlflow_live_run_id"))
     except Exception as exc:
         done = ", ".join(tracked.logged) or "nothing"
         raise TrackingError(
@@ -207,9 +140,9 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
     return tracked
 
 
-def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any],
-             register: str | None, run_name: str | None, tracked: TrackedRun,
-             run_id: str | None, epochs_logged: bool) -> None:
+def _log_run(run_dir: Path, record: RunRecord, register: str | None, run_name: str | None,
+             tracked: TrackedRun, run_id: str | None, epochs_logged: bool,
+             parent_run_id: str | None, live_run_id: str | None) -> None:
     """The logging calls in order; `tracked.step` names the one under way."""
     import mlflow
 
@@ -218,31 +151,37 @@ def _log_run(run_dir: Path, metrics: dict[str, Any], model_config: dict[str, Any
             tracked.logged.append(tracked.step)
         tracked.step = step
 
-    run_id = run_id or os.environ.get("MLFLOW_RUN_ID")  # opened before, or by `mlflow run`
-    if not run_id:
+    if not parent_run_id:  # a child of a job never takes over the run `mlflow run` opened
+        run_id = run_id or os.environ.get("MLFLOW_RUN_ID")  # opened before, or by `mlflow run`
+    if run_id:  # the run's own experiment, whatever this process used before
+        mlflow.set_experiment(experiment_id=mlflow.tracking.MlflowClient().get_run(
+            run_id).info.experiment_id)
+    else:
         mlflow.set_experiment(tracked.experiment)
     with mlflow.start_run(run_id=run_id, run_name=None if run_id else
-                          (run_name or run_dir.name)) as run:
+                          (run_name or run_dir.name), parent_run_id=parent_run_id,
+                          nested=parent_run_id is not None) as run:
         tracked.run_id = run.info.run_id
         tracked.experiment = mlflow.get_experiment(run.info.experiment_id).name
         begin("parameters")
-        mlflow.log_params(run_params(metrics))
+        mlflow.log_params(record.params)
         begin("tags")
-        mlflow.set_tags(run_tags(metrics, model_config))
+        mlflow.set_tags(record.tags)
         if not epochs_logged:
-            begin("per-epoch losses")
-            _log_epochs(mlflow, metrics["training"])
+            begin("per-epoch metrics")
+            _log_epochs(mlflow, record.epochs)
         begin("final metrics")
-        mlflow.log_metrics(final_metrics(metrics))
-        begin("dataset")
-        _log_dataset(mlflow, run_dir, metrics)
+        mlflow.log_metrics(record.metrics)
+        if record.dataset is not None:
+            begin("dataset")
+            _log_dataset(mlflow, record.dataset)
         begin("artefacts")
         for path in sorted(run_dir.iterdir()):
             if path.name not in _SKIP_ARTIFACTS:
                 mlflow.log_artifact(str(path))
         begin("model")
-        tracked.model_uri = _log_model(mlflow, run_dir, model_config)
-    _retire_live_run(mlflow, metrics.get("mlflow_live_run_id"), tracked.run_id)
+        tracked.model_uri = _log_model(mlflow, run_dir, record)
+    _retire_live_run(mlflow, live_run_id, tracked.run_id)
     if register:
         begin(f"registration as '{register}'")
         version = mlflow.register_model(tracked.model_uri, register)
@@ -261,50 +200,37 @@ def _retire_live_run(mlflow: Any, live_run_id: str | None, run_id: str) -> None:
         client.set_terminated(live_run_id, status="FAILED")
 
 
-def _log_epochs(mlflow: Any, training: dict[str, Any]) -> None:
+def _log_epochs(mlflow: Any, epochs: dict[str, list[float]]) -> None:
     from mlflow.entities import Metric
 
     timestamp = int(pd.Timestamp.now().timestamp() * 1000)
     entries = [Metric(name, float(value), timestamp, epoch)
-               for name, values in (("train_loss", training.get("train_loss", [])),
-                                    ("val_loss", training.get("val_loss", [])))
+               for name, values in epochs.items()
                for epoch, value in enumerate(values, start=1)]
     if entries:
         mlflow.tracking.MlflowClient().log_batch(mlflow.active_run().info.run_id,
                                                  metrics=entries)
 
 
-def _log_dataset(mlflow: Any, run_dir: Path, metrics: dict[str, Any]) -> None:
-    """The data as an MLflow input: the whole CSV when it is still there, else the tail."""
-    data = metrics["data"]
-    path = Path(str(data.get("path", "")))
-    frame = (pd.read_csv(path) if path.is_file()
-             else pd.read_csv(run_dir / "model" / "history_tail.csv"))
+def _log_dataset(mlflow: Any, dataset: DatasetInput) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dataset = mlflow.data.from_pandas(frame, source=str(path), name=str(data["source"]),
-                                          targets=str(data["target"]),
-                                          digest=str(data["fingerprint"])[:32])
-    mlflow.log_input(dataset, context="training")
+        logged = mlflow.data.from_pandas(dataset.frame, source=dataset.source, name=dataset.name,
+                                         targets=dataset.targets, digest=dataset.digest)
+    mlflow.log_input(logged, context="training")
 
 
-def _log_model(mlflow: Any, run_dir: Path, model_config: dict[str, Any]) -> str:
+def _log_model(mlflow: Any, run_dir: Path, record: RunRecord) -> str:
     """The pyfunc model (models from code), with signature and an input example."""
     from mlflow.models import infer_signature
 
-    from forecaster.tracking.pyfunc_model import MODEL_ARTIFACT
-
-    example = pd.read_csv(run_dir / "model" / "history_tail.csv")
-    horizon = int(model_config["params"]["horizon"])
-    output = pd.DataFrame({"date": ["2000-01-01T00:00:00"] * horizon,
-                           "step": list(range(1, horizon + 1)), "forecast": [0.0] * horizon})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         info = mlflow.pyfunc.log_model(
-            name="model", python_model=str(PYFUNC_CODE),
+            name="model", python_model=str(record.python_model),
             artifacts={MODEL_ARTIFACT: str(run_dir / "model")},
-            signature=infer_signature(example, output), input_example=example,
-            pip_requirements=_requirements())
+            signature=infer_signature(record.example, record.output_example),
+            input_example=record.example, pip_requirements=_requirements())
     return info.model_uri
 
 

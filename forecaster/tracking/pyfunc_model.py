@@ -14,7 +14,7 @@ import mlflow
 import pandas as pd
 from mlflow.pyfunc import PythonModel
 
-MODEL_ARTIFACT = "forecaster_model"
+from forecaster.tracking.records import MODEL_ARTIFACT
 
 
 class ForecasterPyfunc(PythonModel):

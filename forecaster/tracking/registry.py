@@ -35,10 +35,25 @@ def list_versions(uri: str | None, name: str | None = None) -> list[dict[str, An
         metrics = client.get_run(version.run_id).data.metrics if version.run_id else {}
         rows.append({"name": version.name, "version": int(version.version),
                      "aliases": sorted(aliases[version.name].get(str(version.version), [])),
-                     "test_rmse": _round(metrics.get("test_rmse")),
-                     "naive_rmse": _round(metrics.get("naive_rmse")),
+                     **_headline(metrics),
                      "created": _when(version.creation_timestamp), "run_id": version.run_id})
     return sorted(rows, key=lambda r: (r["name"], r["version"]))
+
+
+def _baseline_scores(metrics: dict[str, float], metric: str) -> dict[str, float]:
+    return {name.removesuffix(f"_{metric}"): value for name, value in metrics.items()
+            if name.endswith(f"_{metric}") and not name.startswith("test_")}
+
+
+def _headline(metrics: dict[str, float]) -> dict[str, float | None]:
+    """The figures a version list shows: RMSE beside naive for a forecaster, accuracy beside
+    the best baseline for a classifier."""
+    if "test_accuracy" in metrics:
+        baselines = _baseline_scores(metrics, "accuracy")
+        return {"test_accuracy": _round(metrics["test_accuracy"]),
+                "best_baseline_accuracy": _round(max(baselines.values(), default=None))}
+    return {"test_rmse": _round(metrics.get("test_rmse")),
+            "naive_rmse": _round(metrics.get("naive_rmse"))}
 
 
 def _round(value: float | None) -> float | None:
@@ -76,22 +91,25 @@ def describe_version(uri: str | None, reference: str) -> dict[str, Any]:
     run = client.get_run(version.run_id)
     metrics = run.data.metrics
     tags = run.data.tags
-    baselines = {name: metrics.get(f"{name}_rmse") for name in
-                 ("naive", "seasonal_naive", "drift", "exp_smoothing")}
+    metric = "accuracy" if "test_accuracy" in metrics else "rmse"
+    skill = "skill_vs_best_baseline" if metric == "accuracy" else "skill_vs_naive"
     return {
         "name": version.name, "version": int(version.version),
         "aliases": list(getattr(version, "aliases", []) or []),
         "registered_by": version.user_id or tags.get("mlflow.user"),
         "registered_at": _when(version.creation_timestamp), "run_id": version.run_id,
-        "test_rmse": metrics.get("test_rmse"), "baseline_rmse": baselines,
-        "skill_vs_naive": metrics.get("skill_vs_naive"), "verdict": tags.get("verdict"),
+        "kind": tags.get("forecaster.kind"), f"test_{metric}": metrics.get(f"test_{metric}"),
+        f"baseline_{metric}": _baseline_scores(metrics, metric),
+        skill: metrics.get(skill),
+        "verdict": tags.get("verdict"),
         "data": {key.removeprefix("data."): value for key, value in tags.items()
                  if key.startswith("data.")},
     }
 
 
 def load_registered(reference: str, uri: str | None):
-    """A Forecaster from `models:/NAME@ALIAS` (or any pyfunc model URI this toolkit logged)."""
+    """The Forecaster or classifier behind `models:/NAME@ALIAS` (or any pyfunc model URI this
+    toolkit logged)."""
     _quiet_http()
     import mlflow
 
