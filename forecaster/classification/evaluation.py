@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+BASELINE_LABELS = {"majority": "majority class", "nearest_neighbour": "1-nearest neighbour",
+                   "tfidf_logistic": "TF-IDF + logistic regression"}
+
 
 @dataclass
 class ClassificationEvaluation:
@@ -44,10 +47,11 @@ def evaluate_classifier(true: np.ndarray, predictions: dict[str, np.ndarray],
     model = metrics["model"]["accuracy"]
     best_name = max((n for n in metrics if n != "model"), key=lambda n: metrics[n]["accuracy"])
     best = metrics[best_name]["accuracy"]
+    best_label = BASELINE_LABELS.get(best_name, best_name.replace("_", " "))
     if model > best:
         verdict = (f"The {model_label} beats every baseline: test accuracy {model:.3f} against "
-                   f"{best:.3f} for {best_name.replace('_', ' ')}.")
+                   f"{best:.3f} for the {best_label} baseline.")
     else:
-        verdict = (f"The {model_label} does NOT beat the {best_name.replace('_', ' ')} baseline: "
+        verdict = (f"The {model_label} does NOT beat the {best_label} baseline: "
                    f"test accuracy {model:.3f} against {best:.3f}.")
     return ClassificationEvaluation(metrics, per_class, confusion, classes, verdict)

@@ -1,64 +1,127 @@
-"""One sequence-classification run end to end: fit, score beside baselines, write a run dir."""
+"""One classification run end to end: fit, score beside baselines, write a run directory.
+
+The same for text and numeric sequences: metrics.json (the model beside its baselines, like a
+forecasting run's), confusion.png, loss.png, model_card.md and model/ (with input_example.csv,
+a few raw test cases as the MLflow model's input example).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
-from forecaster.classification.evaluation import ClassificationEvaluation
-from forecaster.classification.sequence_classifier import SequenceClassifier
+from forecaster.classification.evaluation import BASELINE_LABELS, ClassificationEvaluation
+from forecaster.classification.raw_input import TEXT_COLUMN, flatten_sequences
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.forecasting.report import write_json
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+from forecaster.training.reporting import RunReporter
+
+INPUT_EXAMPLE = "input_example.csv"
 
 
-def subset(data: SequenceSet, rows: np.ndarray, source: str) -> SequenceSet:
-    return SequenceSet(values=data.values[rows], lengths=data.lengths[rows],
-                       labels=data.labels[rows], source=source)
+@dataclass
+class ClassificationRun:
+    out: Path
+    evaluation: ClassificationEvaluation
+    summary: dict[str, Any]
 
 
-def stratified_split(data: SequenceSet, test_size: float, seed: int
-                     ) -> tuple[SequenceSet, SequenceSet]:
+def stratified_split(data: Any, test_size: float, seed: int) -> tuple[Any, Any]:
     """Train and test parts with the same class shares (for data with no fixed split)."""
     from sklearn.model_selection import train_test_split
 
+    from forecaster.errors import DataError
+
+    if not 0 < test_size < 1:
+        raise DataError(f"test size must be a fraction between 0 and 1, got {test_size}.")
+    counts = Counter(np.asarray(data.labels).tolist())
+    rare = sorted(label for label, count in counts.items() if count < 2)
+    if rare:
+        raise DataError(f"'{data.source}': class(es) {rare[:5]} have a single case, so a "
+                        f"stratified test split cannot hold them. Add cases, or pass a test "
+                        f"file with --test.")
     train_rows, test_rows = train_test_split(np.arange(len(data)), test_size=test_size,
                                              stratify=data.labels, random_state=seed)
-    return (subset(data, np.sort(train_rows), f"{data.source} (train)"),
-            subset(data, np.sort(test_rows), f"{data.source} (test)"))
+    return (data.take(np.sort(train_rows), f"{data.source} (train)"),
+            data.take(np.sort(test_rows), f"{data.source} (test)"))
 
 
-def classification_run(train: SequenceSet, test: SequenceSet, model: SequenceClassifier,
-                       out: Path, overwrite: bool = False
-                       ) -> tuple[ClassificationEvaluation, dict[str, Any]]:
-    """Fit on `train`, score on `test` beside majority and 1-NN, write `out` atomically."""
+def data_kind(data: Any) -> str:
+    return "sequence" if isinstance(data, SequenceSet) else "text"
+
+
+def input_example(data: Any, rows: int = 5) -> pd.DataFrame:
+    """Raw cases in the form the MLflow model takes."""
+    if isinstance(data, SequenceSet):
+        return flatten_sequences(data, rows)
+    return pd.DataFrame({TEXT_COLUMN: list(data.texts[:rows])})
+
+
+def _file_facts(files: dict[str, Path | None]) -> dict[str, Any]:
+    from forecaster.data.files import sha256_of
+
+    return {role: {"path": str(Path(path).resolve()), "sha256": sha256_of(path)}
+            for role, path in files.items() if path is not None and Path(path).is_file()}
+
+
+def _data_summary(train: Any, test: Any, classes: list[str],
+                  files: dict[str, Path | None]) -> dict[str, Any]:
+    counts = Counter(np.asarray(train.labels).tolist())
+    summary = {"kind": data_kind(train), "train": train.source, "test": test.source,
+               "train_cases": len(train), "test_cases": len(test), "classes": classes,
+               "train_class_counts": {label: counts.get(label, 0) for label in classes},
+               "files": _file_facts(files)}
+    if hasattr(train, "describe"):
+        summary.update(train.describe())
+    return summary
+
+
+def classification_run(train: Any, test: Any, model: Any, out: Path, *,
+                       overwrite: bool = False, reporter: RunReporter | None = None,
+                       files: dict[str, Path | None] | None = None,
+                       extra: dict[str, Any] | None = None) -> ClassificationRun:
+    """Fit `model` on `train`, score on `test` beside its baselines, write `out` atomically.
+
+    `files` names the data files read (recorded with their SHA-256); `extra` is added to
+    metrics.json.
+    """
     check_out_dir(out, overwrite)
-    model.fit(train)
+    model.fit(train, reporter=reporter)
     evaluation = model.evaluate(test, train=train)
     history = model.history_
     summary = {
-        "data": {"train": train.source, "test": test.source, "train_cases": len(train),
-                 "test_cases": len(test), "steps": int(train.values.shape[1]),
-                 "channels": int(train.values.shape[2]), "classes": model.classes_},
+        "task": "classification",
+        "data": _data_summary(train, test, list(model.classes_), files or {}),
         "model": {**model.get_params(), "label": model.label},
+        "baselines": {name: BASELINE_LABELS.get(name, name)
+                      for name in evaluation.metrics if name != "model"},
         "training": {**asdict(model.train_config_), "epochs_run": history.epochs_run,
-                     "best_epoch": history.best_epoch, "seconds": round(history.seconds, 3),
-                     "samples_per_second": round(len(train) * 0.8 * history.epochs_run
+                     "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
+                     "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
+                     "samples_per_second": round(history.train_samples * history.epochs_run
                                                  / max(history.seconds, 1e-9), 1),
                      "device": history.device, "torch_threads": torch.get_num_threads(),
                      "train_loss": history.train_loss, "val_loss": history.val_loss,
                      "val_accuracy": history.val_metrics.get("accuracy", [])},
+        **(extra or {}),
     }
+    from forecaster.classification.card import classification_card
     from forecaster.classification.plots import plot_confusion
     from forecaster.forecasting.plots import plot_loss
 
+    payload = {**summary, **evaluation.to_dict()}
     with atomic_directory(out, overwrite) as tmp:
         model.save(tmp / "model")
-        write_json(tmp / "metrics.json", {**summary, **evaluation.to_dict()})
+        input_example(test).to_csv(tmp / "model" / INPUT_EXAMPLE, index=False)
+        write_json(tmp / "metrics.json", payload)
         plot_confusion(tmp / "confusion.png", evaluation)
         plot_loss(tmp / "loss.png", history.train_loss, history.val_loss, history.best_epoch)
-    return evaluation, summary
+        (tmp / "model_card.md").write_text(classification_card(payload), encoding="utf-8")
+    return ClassificationRun(out, evaluation, summary)

@@ -38,6 +38,15 @@ class SequenceSet:
         """Sorted unique labels (text order, as `np.searchsorted` expects: '10' before '2')."""
         return [str(label) for label in np.unique(self.labels)]
 
+    def take(self, rows: np.ndarray, source: str) -> SequenceSet:
+        """The cases at `rows` (e.g. one side of a split), under a new source name."""
+        return SequenceSet(self.values[rows], self.lengths[rows], self.labels[rows], source)
+
+    def describe(self) -> dict[str, int]:
+        """Shape facts recorded with a run."""
+        return {"steps": int(self.values.shape[1]), "channels": int(self.values.shape[2]),
+                "shortest": int(self.lengths.min()), "longest": int(self.lengths.max())}
+
 
 # --------------------------------------------------------------------------------------------
 # Shared helpers

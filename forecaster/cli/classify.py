@@ -1,125 +1,366 @@
-"""`forecaster classify`: sequence classification on the same recurrent core."""
+"""`forecaster classify`: text and numeric-sequence classification on the same recurrent core."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from forecaster.cli.options import echo_json, handle_errors
+from forecaster.classification.reading import KINDS, read_cases, resolve_kind
+from forecaster.cli.options import echo_json, handle_errors, info
+from forecaster.cli.tracking_options import EXIT_NOT_TRACKED, tracking_options
 from forecaster.core.config import CELLS, POOLINGS
+from forecaster.training.config import DEVICES, OPTIMIZERS
 
 
-def _read(path: Path, steps: int | None, encoding: str):
-    from forecaster.classification.sequence_data import read_flat_csv, read_ts
-
-    if path.suffix.lower() == ".ts":
-        return read_ts(path, encoding=encoding)
-    if steps is None:
-        raise click.UsageError(f"'{path}' is a CSV of flattened sequences: say how many time "
-                               f"steps each row holds with --steps (e.g. --steps 28 for MNIST).")
-    return read_flat_csv(path, steps=steps, encoding=encoding)
+def _data_options(command):
+    decorators = [
+        click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
+                     help="text: a CSV with a text and a label column; sequence: a UCR/UEA .ts "
+                          "file or a CSV of flattened sequences (needs --steps). auto: a .ts "
+                          "file, --steps or a CSV of numbers means sequence, else text."),
+        click.option("--text-column", default="text", show_default=True,
+                     help="Column holding the texts (--kind text)."),
+        click.option("--label-column", default=None,
+                     help="Column holding the labels (default: 'label' for text, the last "
+                          "column for a flat sequence CSV)."),
+        click.option("--steps", type=int, default=None,
+                     help="Time steps per row of a flat sequence CSV (e.g. 28 for MNIST)."),
+        click.option("--encoding", default="utf-8", show_default=True,
+                     help="Text encoding of the files, e.g. latin-1."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
 
 
 @click.group()
 def classify() -> None:
-    """Classify numeric sequences (UCR/UEA .ts files, or CSV rows of flattened sequences).
+    """Classify texts (e.g. review sentiment) or numeric sequences (UCR/UEA .ts files, digits
+    read row by row) with the same recurrent core as the forecasters.
 
     \b
     Examples:
+      forecaster classify train datasets/rotten_tomatoes.csv
+      forecaster classify train datasets/mnist_5k.csv.gz --steps 28 --out runs/mnist
       forecaster classify train datasets/ucr/GunPoint/GunPoint_TRAIN.ts \\
           --test datasets/ucr/GunPoint/GunPoint_TEST.ts
-      forecaster classify train datasets/mnist_5k.csv.gz --steps 28 --out runs/mnist
       forecaster classify predict runs/mnist/model datasets/mnist_5k.csv.gz --steps 28
+      forecaster classify evaluate runs/mnist/model datasets/mnist_5k.csv.gz --steps 28
     """
 
 
-@classify.command(epilog="Text classification (--kind text) is not built yet.")
+TRAIN_EXAMPLES = """
+\b
+Examples:
+  # review sentiment: a bidirectional LSTM with attention beside TF-IDF + logistic regression
+  forecaster classify train datasets/rotten_tomatoes.csv
+\b
+  # the Keras textbook recipe: Embedding(10000, 32) -> SimpleRNN(32), 500 tokens, RMSprop
+  forecaster classify train datasets/rotten_tomatoes.csv --cell rnn --hidden 32 \\
+      --embedding-dim 32 --unidirectional --pooling last --max-words 10000 \\
+      --max-length 500 --optimizer rmsprop --epochs 10 --batch-size 32
+\b
+  # digits read row by row (28 steps of 28 pixels), 80/20 stratified split
+  forecaster classify train datasets/mnist_5k.csv.gz --steps 28
+"""
+
+
+@classify.command(epilog=TRAIN_EXAMPLES)
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--kind", type=click.Choice(["sequence"]), default="sequence", show_default=True)
+@_data_options
 @click.option("--test", "test_file", type=click.Path(path_type=Path), default=None,
               help="Score on this file (e.g. a UCR _TEST.ts); default: a stratified --test-size.")
-@click.option("--test-size", default=0.2, show_default=True)
-@click.option("--steps", type=int, default=None, help="Time steps per row of a flat CSV.")
-@click.option("--cell", type=click.Choice(CELLS), default="gru", show_default=True)
-@click.option("--layers", default=1, show_default=True)
-@click.option("--hidden", default=64, show_default=True)
-@click.option("--bidirectional/--unidirectional", default=True, show_default=True)
-@click.option("--pooling", type=click.Choice(POOLINGS), default="attention", show_default=True,
-              help="How the sequence becomes one vector (attention: learned weights over steps).")
-@click.option("--dropout", default=0.0, show_default=True)
-@click.option("--epochs", type=int, default=None, help="Default: about 1000 optimiser steps.")
+@click.option("--test-size", default=0.2, show_default=True,
+              help="Share of DATA held out for testing when --test is not given.")
+@click.option("--keep-repeats", is_flag=True,
+              help="Text: keep repeated texts (by default repeats are dropped before splitting, "
+                   "so the same text cannot sit in train and test).")
+@click.option("--cell", type=click.Choice(CELLS), default=None,
+              help="Recurrent cell (default: lstm for text, gru for sequences).")
+@click.option("--layers", type=int, default=None, help="Stacked recurrent layers (default 1).")
+@click.option("--hidden", type=int, default=None, help="Units per layer (default 64).")
+@click.option("--bidirectional/--unidirectional", default=None,
+              help="Read both ways (default: bidirectional).")
+@click.option("--pooling", type=click.Choice(POOLINGS), default=None,
+              help="How the sequence becomes one vector (default attention: learned weights "
+                   "over the steps; padding never counts).")
+@click.option("--dropout", type=float, default=None,
+              help="Dropout (default: 0.5 for text, 0 for sequences).")
+@click.option("--embedding-dim", type=int, default=None, help="Text: word-vector size.")
+@click.option("--max-words", type=int, default=None,
+              help="Text: vocabulary size (most frequent training words; others are OOV).")
+@click.option("--max-length", type=int, default=None,
+              help="Text: tokens kept per text (the first ones).")
+@click.option("--word-dropout", type=float, default=None,
+              help="Text: share of training words hidden as unknown each batch (default 0.2; "
+                   "it helped the most on short reviews).")
+@click.option("--epochs", type=int, default=None,
+              help="Passes over the training set (default: about 1000 optimiser steps, with "
+                   "early stopping).")
 @click.option("--batch-size", default=64, show_default=True)
-@click.option("--lr", "learning_rate", default=1e-3, show_default=True)
-@click.option("--optimizer", type=click.Choice(["adam", "rmsprop", "sgd"]), default="adam",
-              show_default=True)
-@click.option("--seed", default=0, show_default=True)
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto",
-              show_default=True)
-@click.option("--encoding", default="utf-8", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), default=None)
-@click.option("--overwrite", is_flag=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--quiet", "-q", is_flag=True)
+@click.option("--lr", "learning_rate", type=float, default=None,
+              help="Learning rate (default 0.001, or the model's own default).")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
+@click.option("--patience", type=int, default=None,
+              help="Epochs without validation improvement before stopping (0: never).")
+@click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
+@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Run directory (default: runs/<file>-<kind>-<cell>-<time>).")
+@click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of a progress bar.")
+@tracking_options
 @handle_errors
-def train(data: Path, kind: str, test_file: Path | None, test_size: float, steps: int | None,
-          cell: str, layers: int, hidden: int, bidirectional: bool, pooling: str,
-          dropout: float, epochs: int | None, batch_size: int, learning_rate: float,
-          optimizer: str, seed: int, device: str, encoding: str, out: Path | None,
-          overwrite: bool, as_json: bool, quiet: bool) -> None:
-    """Train a sequence classifier on DATA and score it beside majority and 1-NN baselines."""
+def train(data: Path, kind: str, text_column: str, label_column: str | None,
+          steps: int | None, encoding: str, test_file: Path | None, test_size: float,
+          keep_repeats: bool, cell: str | None, layers: int | None, hidden: int | None,
+          bidirectional: bool | None, pooling: str | None, dropout: float | None,
+          embedding_dim: int | None, max_words: int | None, max_length: int | None,
+          word_dropout: float | None, epochs: int | None, batch_size: int,
+          learning_rate: float | None, optimizer: str,
+          patience: int | None, seed: int, device: str, out: Path | None, overwrite: bool,
+          as_json: bool, quiet: bool, tracking_uri: str | None, experiment: str | None,
+          no_tracking: bool, tracking_optional: bool, register: str | None) -> None:
+    """Train a classifier on DATA and score it beside baselines on a held-out test set.
+
+    Text: majority class and TF-IDF + logistic regression. Sequences: majority class and
+    1-nearest neighbour. The run directory holds metrics.json, confusion.png, loss.png,
+    model_card.md and model/; the run is logged to MLflow like a forecasting run.
+    """
     from forecaster.classification.run import classification_run, stratified_split
-    from forecaster.classification.sequence_classifier import SequenceClassifier
-    from forecaster.forecasting.rundir import default_run_dir
+    from forecaster.cli.train import _live_run, _reporter
+    from forecaster.errors import ConfigError
+    from forecaster.forecasting.rundir import check_out_dir, default_run_dir
     from forecaster.training import TrainConfig
 
-    dataset = _read(data, steps, encoding)
+    kind = resolve_kind(kind, data, steps, text_column)
+    read = {"steps": steps, "text_column": text_column, "label_column": label_column,
+            "encoding": encoding}
+    dataset = _without_repeats(read_cases(data, kind, **read), kind, keep_repeats)
     if test_file is not None:
-        train_set, test_set = dataset, _read(test_file, steps, encoding)
+        train_set, split = dataset, None
+        test_set = _without_repeats(read_cases(test_file, kind, **read), kind, keep_repeats)
     else:
         train_set, test_set = stratified_split(dataset, test_size, seed)
-    config = TrainConfig(epochs=epochs or None, batch_size=batch_size,
-                         learning_rate=learning_rate, optimizer=optimizer, seed=seed,
-                         device=device, progress="lines" if quiet else "auto")
-    model = SequenceClassifier(cell=cell, hidden_size=hidden, num_layers=layers,
-                               bidirectional=bidirectional, dropout=dropout, pooling=pooling,
-                               training=config)
-    name = data.name.split(".")[0]
-    out = out or default_run_dir(f"{name}-{cell}")
-    evaluation, _ = classification_run(train_set, test_set, model, out, overwrite)
+        split = {"test_size": test_size, "seed": seed, "keep_repeats": keep_repeats}
+    try:
+        config = TrainConfig(epochs=epochs or None, batch_size=batch_size,
+                             learning_rate=learning_rate or 1e-3, optimizer=optimizer,
+                             patience=patience, seed=seed, device=device,
+                             progress="lines" if quiet else "auto")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    model = _model(kind, config, cell=cell, num_layers=layers, hidden_size=hidden,
+                   bidirectional=bidirectional, pooling=pooling, dropout=dropout,
+                   embedding_dim=embedding_dim, max_words=max_words, max_length=max_length,
+                   word_dropout=word_dropout)
+    stem = data.name.split(".")[0].removesuffix("_TRAIN")
+    out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
+    check_out_dir(out, overwrite)
+    reporter = None
+    if not no_tracking:
+        reporter = _reporter(tracking_uri, experiment or f"{stem}-{kind}-classifier", register,
+                             tracking_optional)
+    info(f"{data}: {len(train_set)} training and {len(test_set)} test cases, "
+         f"{len(train_set.classes)} classes. Training {model.label} with seed {seed} (a CPU run "
+         f"with the same seed repeats exactly).")
+    if reporter is not None:
+        reporter.start(out.name)
+    try:
+        result = classification_run(train_set, test_set, model, out, overwrite=overwrite,
+                                    reporter=reporter,
+                                    files={"train": data, "test": test_file},
+                                    extra={**_live_run(reporter), "split": split})
+    except BaseException:
+        if reporter is not None:
+            reporter.fail()
+        raise
+    tracked, problem = _finish_tracking(reporter, result.out)
+    evaluation = result.evaluation
     if as_json:
-        echo_json({"run_dir": str(out), **evaluation.to_dict()})
-        return
-    names = {"model": model.label, "majority": "majority class",
-             "nearest_neighbour": "1-nearest neighbour"}
-    click.echo(f"\n{len(test_set)} test cases, {len(model.classes_)} classes.\n")
-    click.echo(f"{'classifier':<32}{'ACCURACY':>10}{'MACRO-F1':>10}")
+        echo_json({"run_dir": str(out), **evaluation.to_dict(),
+                   "training": {k: result.summary["training"][k] for k in
+                                ("epochs_run", "best_epoch", "seconds", "samples_per_second",
+                                 "device")},
+                   "mlflow": None if tracked is None else {
+                       "experiment": tracked.experiment, "run_id": tracked.run_id,
+                       "model_uri": tracked.model_uri, "registered": tracked.registered}})
+    else:
+        click.echo(f"\n{len(test_set)} test cases, {len(model.classes_)} classes.\n")
+        click.echo(score_table(evaluation, model.label, result.summary["baselines"]))
+        click.echo(f"\n{evaluation.verdict}\nRun written to {out}/ (metrics.json, "
+                   f"confusion.png, loss.png, model_card.md, model/).")
+    if tracked is not None:
+        from forecaster.cli.track import describe
+
+        info(describe(tracked))
+    if problem:
+        click.echo(f"Warning: {problem}", err=True)
+        raise click.exceptions.Exit(EXIT_NOT_TRACKED)
+
+
+def _without_repeats(data: Any, kind: str, keep: bool) -> Any:
+    if kind != "text" or keep:
+        return data
+    from forecaster.classification.text_data import drop_repeated_texts
+
+    unique, dropped = drop_repeated_texts(data)
+    if dropped:
+        info(f"Note: {dropped} repeated text(s) in '{data.source}' dropped (a text seen in "
+             f"training must not be scored as a test case; --keep-repeats keeps them).")
+    return unique
+
+
+def _model(kind: str, config: Any, **given: Any) -> Any:
+    """The estimator for `kind`, with only the options the user gave (its defaults otherwise)."""
+    settings = {key: value for key, value in given.items() if value is not None}
+    if kind == "text":
+        from forecaster.classification.text_classifier import TextClassifier
+
+        return TextClassifier(training=config, **settings)
+    from forecaster.classification.sequence_classifier import SequenceClassifier
+
+    text_only = sorted(k for k in ("embedding_dim", "max_words", "max_length", "word_dropout")
+                       if k in settings)
+    if text_only:
+        raise click.UsageError(f"--{text_only[0].replace('_', '-')} is for text classification "
+                               f"(--kind text) only.")
+    return SequenceClassifier(training=config, **settings)
+
+
+def _finish_tracking(reporter: Any, out: Path) -> tuple[Any, str | None]:
+    if reporter is None:
+        return None, None
+    from forecaster.tracking.mlflow_run import TrackingError
+
+    try:
+        return reporter.finish(out), None
+    except TrackingError as exc:
+        return None, str(exc)
+
+
+def score_table(evaluation: Any, model_label: str, baselines: dict[str, str]) -> str:
+    names = {"model": model_label, **baselines}
+    lines = [f"{'classifier':<36}{'ACCURACY':>10}{'MACRO-F1':>10}"]
     for key, values in evaluation.metrics.items():
-        click.echo(f"{names[key]:<32}{values['accuracy']:>10.4f}{values['macro_f1']:>10.4f}")
-    click.echo(f"\n{evaluation.verdict}\nRun written to {out}/ (metrics.json, confusion.png, "
-               f"loss.png, model/).")
+        lines.append(f"{names.get(key, key):<36}{values['accuracy']:>10.4f}"
+                     f"{values['macro_f1']:>10.4f}")
+    return "\n".join(lines)
+
+
+def load_classifier_ref(reference: str, tracking_uri: str | None) -> Any:
+    """A classifier from a model directory or an MLflow `models:/` URI."""
+    if reference.startswith(("models:/", "runs:/")):
+        from forecaster.tracking.registry import load_registered
+
+        return load_registered(reference, tracking_uri)
+    from forecaster.classification.loading import load_classifier
+
+    return load_classifier(reference)
+
+
+def _kind_of(model: Any) -> str:
+    from forecaster.classification.loading import is_text_model
+
+    return "text" if is_text_model(model) else "sequence"
+
+
+_model_uri = click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None,
+                          metavar="URI", help="Where models:/ URIs are looked up.")
 
 
 @classify.command()
-@click.argument("model_dir", type=click.Path(path_type=Path))
+@click.argument("model_ref", metavar="MODEL")
 @click.argument("data", type=click.Path(path_type=Path))
-@click.option("--steps", type=int, default=None)
-@click.option("--encoding", default="utf-8", show_default=True)
+@_data_options
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Also write the labels and probabilities to this CSV file.")
 @click.option("--json", "as_json", is_flag=True)
+@_model_uri
 @handle_errors
-def predict(model_dir: Path, data: Path, steps: int | None, encoding: str,
-            as_json: bool) -> None:
-    """Labels and class probabilities for every case of DATA."""
-    from forecaster.classification.sequence_classifier import SequenceClassifier
+def predict(model_ref: str, data: Path, kind: str, text_column: str, label_column: str | None,
+            steps: int | None, encoding: str, out: Path | None, as_json: bool,
+            tracking_uri: str | None) -> None:
+    """Labels and class probabilities for every case of DATA (labels in DATA are not needed).
 
-    model = SequenceClassifier.load(model_dir)
-    cases = _read(data, steps, encoding)
-    proba = model.predict_proba(cases)
-    labels = [model.classes_[i] for i in proba.argmax(axis=1)]
+    MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
+    """
+    from forecaster.classification.loading import probabilities_table
+
+    model = load_classifier_ref(model_ref, tracking_uri)
+    kind = _kind_of(model)
+    cases = read_cases(data, kind, steps=steps, text_column=text_column,
+                       label_column=label_column, encoding=encoding, require_labels=False)
+    table = probabilities_table(model, model.predict_proba(cases))
+    if out is not None:
+        tmp = out.with_name(f".{out.name}.tmp")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out)
     if as_json:
         echo_json({"classes": model.classes_, "predictions": [
-            {"label": label, "probabilities": [round(float(p), 6) for p in row]}
-            for label, row in zip(labels, proba, strict=True)]})
+            {"label": row["label"],
+             "probabilities": [round(float(row[f"probability_{c}"]), 6) for c in model.classes_]}
+            for row in table.to_dict("records")]})
         return
-    for label, row in zip(labels, proba, strict=True):
-        click.echo(f"{label}\t" + "\t".join(f"{p:.4f}" for p in row))
+    click.echo(table.to_string(index=False, float_format=lambda p: f"{p:.4f}"))
+
+
+@classify.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.argument("data", type=click.Path(path_type=Path))
+@_data_options
+@click.option("--train", "train_file", type=click.Path(path_type=Path), default=None,
+              help="Training data the baselines are fitted on (default: the training file "
+                   "recorded in the run directory around MODEL).")
+@click.option("--json", "as_json", is_flag=True)
+@_model_uri
+@handle_errors
+def evaluate(model_ref: str, data: Path, kind: str, text_column: str, label_column: str | None,
+             steps: int | None, encoding: str, train_file: Path | None, as_json: bool,
+             tracking_uri: str | None) -> None:
+    """Score a saved classifier on labelled DATA beside the baselines, fitted on the training
+    data (--train, or the file its run directory recorded)."""
+    model = load_classifier_ref(model_ref, tracking_uri)
+    kind = _kind_of(model)
+    read = {"steps": steps, "text_column": text_column, "label_column": label_column,
+            "encoding": encoding}
+    cases = read_cases(data, kind, **read)
+    split = None
+    if train_file is None:
+        train_file, split = _recorded_training(model_ref)
+    if train_file is None:
+        raise click.UsageError("Pass the training data with --train FILE: the baselines the "
+                               "model is compared with are fitted on it.")
+    train_set = _without_repeats(read_cases(train_file, kind, **read), kind,
+                                 bool(split and split.get("keep_repeats")))
+    if split:  # the run split its file: the baselines see only the training part, as then
+        from forecaster.classification.run import stratified_split
+
+        train_set, _ = stratified_split(train_set, split["test_size"], split["seed"])
+    evaluation = model.evaluate(cases, train=train_set)
+    if as_json:
+        echo_json({"model": model_ref, "data": str(data), "train": str(train_file),
+                   **evaluation.to_dict()})
+        return
+    from forecaster.classification.evaluation import BASELINE_LABELS
+
+    click.echo(f"{len(cases)} cases of {data}; baselines fitted on {train_file}.\n")
+    click.echo(score_table(evaluation, model.label, BASELINE_LABELS))
+    click.echo(f"\n{evaluation.verdict}")
+
+
+def _recorded_training(model_ref: str) -> tuple[Path | None, dict | None]:
+    """The training file (and the split made of it) that the run around MODEL recorded."""
+    import json
+
+    metrics = Path(model_ref).parent / "metrics.json"
+    if model_ref.startswith(("models:/", "runs:/")) or not metrics.is_file():
+        return None, None
+    recorded = json.loads(metrics.read_text(encoding="utf-8"))
+    path = recorded.get("data", {}).get("files", {}).get("train", {}).get("path")
+    if not path or not Path(path).is_file():
+        return None, None
+    return Path(path), recorded.get("split")

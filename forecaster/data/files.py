@@ -4,6 +4,7 @@ directory, empty, not decodable (naming the line and the --encoding option)."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 from pathlib import Path
 
 from forecaster.errors import DataError
@@ -46,3 +47,12 @@ def decode_text(path: Path, raw: bytes, encoding: str) -> str:
     except LookupError:
         raise DataError(f"Unknown text encoding '{encoding}' for '{path}'; use a name such as "
                         f"utf-8 or latin-1.") from None
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks (recorded with runs and job manifests)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

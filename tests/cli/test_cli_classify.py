@@ -28,7 +28,8 @@ def italy_run(tmp_path_factory) -> Path:
 
 def test_train_writes_metrics_beside_baselines(italy_run):
     assert sorted(p.name for p in italy_run.iterdir()) == ["confusion.png", "loss.png",
-                                                          "metrics.json", "model"]
+                                                          "metrics.json", "model",
+                                                          "model_card.md"]
     metrics = json.loads((italy_run / "metrics.json").read_text())
     assert set(metrics["metrics"]) == {"model", "majority", "nearest_neighbour"}
     assert metrics["data"]["test_cases"] == 1029
