@@ -1,0 +1,74 @@
+"""Check the columns a pipeline names against the header line of each input file.
+
+It reads one line per file, so `forecaster validate` can catch `targets: [Clsoe]` before a
+scheduled job starts, without loading any data.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import lzma
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from forecaster.errors import DataError
+from forecaster.pipeline.fields import suggestion
+from forecaster.pipeline.schema import ClassifyPipeline, Pipeline, matching_files
+
+_OPENERS: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_PLAIN = {".csv", ".txt", ".tsv", ""}
+
+
+def named_columns(pipeline: Pipeline) -> list[tuple[str, str]]:
+    """(dotted key, column) for every column the pipeline names."""
+    data = pipeline.data
+    if isinstance(pipeline, ClassifyPipeline):
+        if data.kind != "text":
+            return []
+        return [("data.text_column", data.text_column), ("data.label_column", data.label_column)]
+    named = [("data.targets", c) for c in data.targets]
+    named += [("data.features", c) for c in data.features]
+    named += [(f"data.{key}", getattr(data, key)) for key in ("id_column", "date_column")
+              if getattr(data, key) is not None]
+    return named
+
+
+def header(path: Path, encoding: str) -> list[str] | None:
+    """The first line of a CSV as column names; None for a format this does not read."""
+    last = path.suffix.lower()
+    if last in _OPENERS:
+        opener = _OPENERS[last]
+    elif last in _PLAIN:
+        opener = open
+    else:
+        return None
+    try:
+        with opener(path, "rt", encoding=encoding, newline="") as stream:
+            return [name.strip() for name in next(csv.reader(stream), [])]
+    except (OSError, UnicodeDecodeError, EOFError, csv.Error) as exc:
+        raise DataError(f"Cannot read the header line of '{path}' ({exc}). Check that it is a "
+                        f"{encoding} CSV file, or set data.encoding.") from None
+
+
+def check_columns(pipeline: Pipeline, shown: str | None = None) -> None:
+    """Raise `DataError` listing every named column missing from an input file's header."""
+    shown = shown or str(pipeline.source_file)
+    named = named_columns(pipeline)
+    problems = []
+    paths = [pipeline.data.path]
+    if isinstance(pipeline, ClassifyPipeline) and pipeline.data.test_path is not None:
+        paths.append(pipeline.data.test_path)
+    for path in (file for pattern in paths for file in matching_files(pattern)):
+        columns = header(path, pipeline.data.encoding)
+        if columns is None:
+            continue
+        for key, column in named:
+            if column not in columns:
+                problems.append(f"{shown}: '{key}' names column '{column}', which is not in "
+                                f"{path} (columns: {', '.join(columns)})"
+                                f"{suggestion(column, columns)}.")
+    if problems:
+        raise DataError("\n".join(problems))

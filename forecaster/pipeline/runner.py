@@ -1,0 +1,401 @@
+"""Run a pipeline as a batch job: lock the output directory, work out which series need work,
+run them (here, in worker processes or on Ray), record each result in the manifest as it comes,
+log the series to MLflow as children of one job run, and say how it went in an exit code.
+
+Safe to re-run: a series whose outputs carry the current key (configuration + data hash) is
+skipped; a killed job resumes from the manifest, the finished run directories and the per-epoch
+checkpoints. Nothing is reported done without its complete run directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecaster.errors import ForecasterError
+from forecaster.pipeline.events import EventLog
+from forecaster.pipeline.files import utc_now
+from forecaster.pipeline.lock import OutputLock
+from forecaster.pipeline.manifest import Manifest, SeriesRecord, sha256_file
+from forecaster.pipeline.series import SeriesSpec, expand_series, load_series_of
+from forecaster.pipeline.work import JobInterrupted, SeriesOutcome, SeriesTask
+
+EXIT_DONE = 0
+EXIT_SOME_FAILED = 3  # some series failed or could not be logged; the others are complete
+EXIT_LOCKED = 4  # another run holds the output directory
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + signal number, as shells do
+
+SERIES_DIR = "series"
+WORK_DIR = ".work"  # checkpoints of unfinished series
+FORECASTS = "forecasts.csv"
+
+
+@dataclass
+class JobResult:
+    output_dir: Path
+    manifest: Manifest
+    exit_code: int
+    failed: dict[str, str] = field(default_factory=dict)  # series -> reason
+    not_tracked: dict[str, str] = field(default_factory=dict)
+    interrupted_by: str | None = None
+    parent_run_id: str | None = None
+
+
+@dataclass
+class _Planned:
+    spec: SeriesSpec
+    key: str
+    run_dir: Path
+
+
+def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
+            executor: str | None = None, ray_address: str | None = None,
+            tracking: bool = True, events: EventLog | None = None) -> JobResult:
+    """Run `pipeline` (a validated Pipeline); `workers`, `executor`, `ray_address` override the
+    file's execution section; `tracking=False` skips MLflow whatever the file says."""
+    events = events or EventLog()
+    out = pipeline.output_dir
+    execution = pipeline.execution
+    workers = workers or execution.workers
+    executor = executor or execution.executor
+    ray_address = ray_address or execution.ray_address
+    with OutputLock(out) as lock, _signals_stop_the_job():
+        if lock.note:
+            events.emit("stale_lock_cleared", note=lock.note)
+        _remove_partial_outputs(out)
+        previous = None if force else _previous_manifest(out, events)
+        manifest = Manifest(str(pipeline.source_file), sha256_file(pipeline.source_file),
+                            pipeline.config_hash(),
+                            {str(path): sha256_file(path) for path in _inputs(pipeline)})
+        specs = expand_series(pipeline)
+        events.emit("job_started", pipeline=str(pipeline.source_file), name=pipeline.name,
+                    series=len(specs), output=str(out), workers=workers, executor=executor,
+                    force=force)
+        tracker = _Tracker.start(pipeline, manifest, previous, events) if (
+            tracking and pipeline.tracking.enabled) else None
+        result = JobResult(out, manifest, EXIT_DONE,
+                           parent_run_id=tracker.parent if tracker else None)
+        todo = _plan(pipeline, specs, manifest, previous, out, force, events, result, tracker)
+        manifest.save(out)
+        tasks = [_task(pipeline, planned, out, workers, events) for planned in todo]
+        by_id = {planned.spec.series_id: planned for planned in todo}
+        try:
+            def started(task: SeriesTask) -> None:
+                _started(manifest, out, task, events)
+
+            outcomes = (_execute_global(tasks, out, started) if _is_global(pipeline) else
+                        _execute(tasks, workers, executor, ray_address, started))
+            for outcome in outcomes:
+                _record(manifest, by_id[outcome.series_id], outcome, events, result)
+                if tracker and outcome.status == "done":
+                    tracker.log_series(manifest.series[outcome.series_id], result)
+                manifest.save(out)
+        except JobInterrupted as stop:
+            result.interrupted_by = str(stop)
+            for record in manifest.series.values():
+                if record.status == "running":
+                    record.status, record.reason = "pending", f"interrupted by {stop}"
+            manifest.status = "interrupted"
+        _write_forecasts(out, manifest)
+        manifest.finished = utc_now()
+        if not result.interrupted_by:
+            manifest.status = "failed" if result.failed else "done"
+        manifest.save(out)
+        if tracker:
+            tracker.finish(manifest, out, result)
+        manifest.save(out)
+    result.exit_code = (EXIT_SIGNAL[getattr(signal, result.interrupted_by)]
+                        if result.interrupted_by else
+                        EXIT_SOME_FAILED if result.failed or result.not_tracked else EXIT_DONE)
+    events.emit("job_finished", status=manifest.status, exit_code=result.exit_code,
+                **manifest.summary_counts())
+    return result
+
+
+# ------------------------------------------------------------------ planning
+
+
+def _inputs(pipeline: Any) -> list[Path]:
+    files = list(pipeline.input_files())
+    test_path = getattr(pipeline.data, "test_path", None)
+    return files + ([Path(test_path)] if test_path is not None else [])
+
+
+def _previous_manifest(out: Path, events: EventLog) -> Manifest | None:
+    return Manifest.load(out)  # a corrupt one is a ConfigError that says to use --force
+
+
+def _series_key(pipeline: Any, spec: SeriesSpec) -> str:
+    """Configuration hash + the series' own data: a change to either redoes the series."""
+    if pipeline.task == "classify":
+        data = "".join(sha256_file(path) for path in _inputs(pipeline))
+    else:
+        data = load_series_of(spec, pipeline).fingerprint()
+    return hashlib.sha256(f"{pipeline.config_hash()}:{spec.series_id}:{data}".encode()
+                          ).hexdigest()
+
+
+def _finished_key(run_dir: Path) -> str | None:
+    """The key recorded in a complete run directory (None when there is none)."""
+    import json
+
+    try:
+        metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return metrics.get("pipeline", {}).get("key")
+
+
+def _plan(pipeline: Any, specs: list[SeriesSpec], manifest: Manifest,
+          previous: Manifest | None, out: Path, force: bool, events: EventLog,
+          result: JobResult, tracker: _Tracker | None) -> list[_Planned]:
+    """Which series to run; the others are recorded as skipped (done before) or failed
+    (their data cannot be read)."""
+    keys: dict[str, str] = {}
+    for spec in specs:
+        record = manifest.record(spec.series_id)
+        before = previous.series.get(spec.series_id) if previous else None
+        record.attempts = before.attempts if before else 0
+        try:
+            keys[spec.series_id] = _series_key(pipeline, spec)
+        except ForecasterError as exc:
+            _fail(record, " ".join(str(exc).split()), events, result)
+    if _is_global(pipeline) and keys:  # one model: any change to any series redoes them all
+        joined = hashlib.sha256(":".join(keys[k] for k in sorted(keys)).encode()).hexdigest()
+        keys = dict.fromkeys(keys, joined)
+    todo: list[_Planned] = []
+    done_before: list[_Planned] = []
+    for spec in specs:
+        if spec.series_id not in keys:
+            continue
+        record = manifest.series[spec.series_id]
+        before = previous.series.get(spec.series_id) if previous else None
+        key, run_dir = keys[spec.series_id], out / SERIES_DIR / spec.slug
+        record.key, record.run_dir = key, str(run_dir)
+        if not force and _finished_key(run_dir) == key:
+            done_before.append(_Planned(spec, key, run_dir))
+            _carry_over(record, before)
+            record.status = "skipped"
+            record.reason = "done before with the same configuration and data"
+            events.emit("series_skipped", series=spec.series_id, reason=record.reason)
+            if tracker and not record.mlflow_run_id:
+                tracker.log_series(record, result)  # its logging failed last time
+            continue
+        todo.append(_Planned(spec, key, run_dir))
+    if _is_global(pipeline) and todo and done_before:  # cannot happen unless files were
+        todo = done_before + todo                      # removed by hand: retrain them all
+    return todo
+
+
+def _is_global(pipeline: Any) -> bool:
+    return pipeline.task == "forecast" and pipeline.mode == "global"
+
+
+def _carry_over(record: SeriesRecord, before: SeriesRecord | None) -> None:
+    if before is None:
+        return
+    record.metrics, record.seconds = before.metrics, before.seconds
+    record.started, record.finished = before.started, before.finished
+    record.mlflow_run_id = before.mlflow_run_id
+
+
+def _task(pipeline: Any, planned: _Planned, out: Path, workers: int,
+          events: EventLog) -> SeriesTask:
+    from forecaster.pipeline.executors import threads_per_worker
+
+    progress = "auto" if workers == 1 and not events.json else "off"
+    return SeriesTask(pipeline, planned.spec, planned.key, planned.run_dir,
+                      out / WORK_DIR / planned.spec.slug / "checkpoint.pt",
+                      threads=threads_per_worker(workers) if workers > 1 else None,
+                      progress=progress)
+
+
+def _remove_partial_outputs(out: Path) -> None:
+    """Temporary directories a killed job left behind (never complete results)."""
+    series_dir = out / SERIES_DIR
+    if series_dir.is_dir():
+        for leftover in series_dir.glob(".*.tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in series_dir.glob(".*.old-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ running
+
+
+def _execute(tasks: list[SeriesTask], workers: int, executor: str, ray_address: str | None,
+             started: Any) -> Iterator[SeriesOutcome]:
+    from forecaster.pipeline import executors
+
+    if not tasks:
+        return iter(())
+    if executor == "ray":
+        return executors.run_on_ray(tasks, workers, ray_address, started)
+    if workers > 1 and len(tasks) > 1:
+        return executors.run_in_workers(tasks, min(workers, len(tasks)), started)
+    return executors.run_in_process(tasks, started)
+
+
+def _execute_global(tasks: list[SeriesTask], out: Path, started: Any
+                    ) -> Iterator[SeriesOutcome]:
+    """One model for all series, trained here on one device (its checkpoint under .work)."""
+    from forecaster.pipeline.work import run_global
+
+    if not tasks:
+        return iter(())
+    for task in tasks:
+        started(task)
+    return iter(run_global(tasks, out / WORK_DIR / "_global" / "checkpoint.pt", tasks[0].key))
+
+
+def _started(manifest: Manifest, out: Path, task: SeriesTask, events: EventLog) -> None:
+    record = manifest.series[task.spec.series_id]
+    record.status, record.started, record.reason = "running", utc_now(), None
+    record.attempts += 1
+    manifest.save(out)
+    events.emit("series_started", series=task.spec.series_id, attempt=record.attempts)
+
+
+def _record(manifest: Manifest, planned: _Planned, outcome: SeriesOutcome, events: EventLog,
+            result: JobResult) -> None:
+    record = manifest.series[outcome.series_id]
+    record.seconds, record.finished = round(outcome.seconds, 3), utc_now()
+    if outcome.status == "done" and _finished_key(planned.run_dir) == planned.key:
+        record.status, record.metrics, record.reason = "done", outcome.metrics, None
+        record.mlflow_run_id = record.tracking_problem = None
+        events.emit("series_done", series=outcome.series_id, seconds=record.seconds,
+                    resumed_from_epoch=outcome.resumed_from_epoch, **outcome.metrics)
+        return
+    reason = outcome.reason or "its run directory is missing after training"
+    _fail(record, reason, events, result)
+
+
+def _fail(record: SeriesRecord, reason: str, events: EventLog, result: JobResult) -> None:
+    record.status, record.reason = "failed", reason
+    result.failed[record.series_id] = reason
+    events.emit("series_failed", series=record.series_id, reason=reason)
+
+
+@contextlib.contextmanager
+def _signals_stop_the_job() -> Iterator[None]:
+    """SIGTERM and Ctrl-C end the job cleanly: running series go back to pending (their
+    checkpoints stay), the manifest says interrupted, the lock is released."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise JobInterrupted(signal.Signals(signum).name)
+
+    saved = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+def _write_forecasts(out: Path, manifest: Manifest) -> None:
+    """forecasts.csv: every finished series' next values in one table (what a nightly job
+    publishes), rewritten whole and atomically."""
+    frames = []
+    for record in manifest.series.values():
+        path = Path(record.run_dir or "") / "forecast.csv"
+        if record.status in ("done", "skipped") and path.is_file():
+            frames.append(pd.read_csv(path).assign(series=record.series_id))
+    if not frames:
+        return
+    table = pd.concat(frames, ignore_index=True)
+    table = table[["series", *[c for c in table.columns if c != "series"]]]
+    tmp = out / f".{FORECASTS}.tmp"
+    table.to_csv(tmp, index=False)
+    tmp.replace(out / FORECASTS)
+
+
+# ------------------------------------------------------------------ tracking
+
+
+@dataclass
+class _Tracker:
+    """The job's MLflow side: one parent run, a child run per finished series."""
+
+    uri: str
+    experiment: str
+    parent: str
+    register: str | None
+    job_name: str
+    events: EventLog
+
+    @classmethod
+    def start(cls, pipeline: Any, manifest: Manifest, previous: Manifest | None,
+              events: EventLog) -> _Tracker:
+        from forecaster.tracking.jobs import open_job_run
+        from forecaster.tracking.mlflow_run import check_reachable
+
+        settings = pipeline.tracking
+        uri = check_reachable(settings.uri)
+        experiment = settings.experiment or pipeline.name
+        resume = os.environ.get("MLFLOW_RUN_ID") or (  # under `mlflow run`: its run
+            previous.mlflow_parent_run_id if previous is not None
+            and previous.status != "done" else None)
+        params = {key: value for key, value in _flat(pipeline.to_dict()).items()
+                  if not key.startswith(("output.", "execution.", "tracking."))}
+        parent = open_job_run(uri, experiment, f"{pipeline.name} {utc_now()}",
+                              {"forecaster.job": pipeline.name,
+                               "forecaster.pipeline_file": str(pipeline.source_file),
+                               "forecaster.config_hash": manifest.config_hash,
+                               "forecaster.kind": "job"}, params, resume)
+        manifest.mlflow_parent_run_id = parent
+        events.emit("tracking", parent_run_id=parent, experiment=experiment)
+        return cls(uri, experiment, parent, settings.register, pipeline.name, events)
+
+    def log_series(self, record: SeriesRecord, result: JobResult) -> None:
+        from forecaster.tracking.mlflow_run import TrackingError, log_run_directory
+
+        register = None
+        if self.register:
+            register = self.register if record.series_id == self.job_name else \
+                f"{self.register}-{Path(record.run_dir or '').name}"
+        try:
+            tracked = log_run_directory(
+                Path(record.run_dir or ""), tracking_uri=self.uri, experiment=self.experiment,
+                register=register, run_name=record.series_id, parent_run_id=self.parent,
+                tags={"forecaster.job": self.job_name, "forecaster.series": record.series_id})
+        except TrackingError as exc:
+            record.tracking_problem = str(exc)
+            result.not_tracked[record.series_id] = str(exc)
+            self.events.emit("tracking_failed", series=record.series_id, reason=str(exc))
+            return
+        record.mlflow_run_id, record.tracking_problem = tracked.run_id, None
+
+    def finish(self, manifest: Manifest, out: Path, result: JobResult) -> None:
+        from forecaster.tracking.jobs import close_job_run
+
+        counts = manifest.summary_counts()
+        status = ("KILLED" if result.interrupted_by else
+                  "FAILED" if result.failed else "FINISHED")
+        problem = close_job_run(self.uri, self.parent, status,
+                                {f"series_{name}": count for name, count in counts.items()},
+                                [out / "manifest.json", out / FORECASTS])
+        if problem:
+            result.not_tracked["job"] = problem
+            self.events.emit("tracking_failed", series=None, reason=problem)
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(_flat(item, f"{prefix}{key}."))
+        return out
+    return {prefix.rstrip("."): value}

@@ -1,0 +1,193 @@
+"""The sections of a pipeline file, one pydantic model each, every one closed to unknown keys.
+
+The choices come from the modules that use them (cells and poolings from `core.config`,
+optimisers and devices from `training.config`, fills and window normalisations from
+`data.choices`), so a new cell or optimiser shows up here without an edit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+from forecaster.core.config import CELLS, POOLINGS
+from forecaster.data.choices import FILL_METHODS, WINDOW_NORMS
+from forecaster.pipeline.fields import (
+    Columns,
+    Encoding,
+    FilePath,
+    Fraction,
+    FractionOrZero,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SeriesIds,
+    Text,
+    choice,
+    integer_from,
+    key_error,
+)
+from forecaster.training.config import DEVICES, OPTIMIZERS
+
+TASKS: tuple[str, ...] = ("forecast", "classify")
+MODES: tuple[str, ...] = ("per-series", "global")
+EXECUTORS: tuple[str, ...] = ("local", "ray")
+DATA_KINDS: tuple[str, ...] = ("text", "sequence")
+
+
+class Section(BaseModel):
+    """A closed, immutable mapping of settings: a misspelt key is an error, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ForecastData(Section):
+    """Where the series come from. One file or a glob (one series per file); in long format,
+    `id_column` splits a file into one series per value; several targets give one series per
+    target column."""
+
+    path: FilePath = Field(description="the CSV file, or a glob such as data/*.csv")
+    id_column: Text | None = None
+    series: SeriesIds | None = None
+    date_column: Text | None = None
+    targets: Columns = Field(description="the column(s) to forecast, e.g. targets: [Close]")
+    features: Columns = []
+    fill: choice(FILL_METHODS) | None = None
+    encoding: Encoding = "utf-8"
+
+    @model_validator(mode="after")
+    def _roles_do_not_overlap(self) -> ForecastData:
+        if not self.targets:
+            raise key_error("targets", "must list at least one column to forecast, e.g. [Close]")
+        both = [c for c in self.features if c in self.targets]
+        if both:
+            raise key_error("features", f"must not repeat a target column ({', '.join(both)}): "
+                                        f"targets are inputs already")
+        for key in ("id_column", "date_column"):
+            column = getattr(self, key)
+            if column is not None and column in [*self.targets, *self.features]:
+                raise key_error(key, f"names '{column}', which is also a target or feature")
+        return self
+
+
+class Split(Section):
+    """Chronological: the last `test_size` of each series is the test span, the end of the rest
+    (`val_size` of it) is for early stopping."""
+
+    test_size: Fraction = 0.25
+    val_size: FractionOrZero = 0.1
+
+
+class Preprocessing(Section):
+    lookback: integer_from(2) = 100  # past steps the network reads
+    horizon: PositiveInt = 1  # steps ahead it predicts
+    window_norm: choice(WINDOW_NORMS) = "last"  # divide each window by its last value
+
+
+class Encoder(Section):
+    """The recurrent core, as `core.EncoderConfig` takes it."""
+
+    cell: choice(CELLS) = "lstm"
+    hidden: PositiveInt = 50
+    layers: PositiveInt = 3
+    bidirectional: StrictBool = False
+    dropout: FractionOrZero = 0.0
+    pooling: choice(POOLINGS) = "last"
+
+
+class Training(Section):
+    """As `training.TrainConfig` takes it; null epochs/patience mean the automatic schedule."""
+
+    epochs: PositiveInt | None = None
+    batch_size: PositiveInt = 64
+    lr: PositiveFloat = 0.001
+    optimizer: choice(OPTIMIZERS) = "adam"
+    patience: NonNegativeInt | None = None  # 0: never stop early
+    clip: PositiveFloat | None = 1.0  # gradient-norm clipping; null: off
+    seed: NonNegativeInt = 0
+    device: choice(DEVICES) = "auto"
+
+
+class Evaluation(Section):
+    season: PositiveInt | None = None  # seasonal-naive period; null: from the data's frequency
+
+
+with warnings.catch_warnings():  # `register` is also ABCMeta.register, a class method only
+    warnings.filterwarnings("ignore", message='Field name "register"', category=UserWarning)
+
+    class Tracking(Section):
+        enabled: StrictBool = True
+        uri: Text | None = None  # null: MLFLOW_TRACKING_URI, else MLflow's local default
+        experiment: Text | None = None  # null: the pipeline's name
+        register: Text | None = None  # a registered-model name to add each model to
+
+
+class Output(Section):
+    dir: FilePath | None = None  # null: <current directory>/runs/pipelines/<name>
+    checkpoint_every: PositiveInt = 1  # epochs between checkpoints
+
+
+class Execution(Section):
+    executor: choice(EXECUTORS) = "local"
+    workers: PositiveInt = 1
+    ray_address: Text | None = None
+
+    @model_validator(mode="after")
+    def _ray_address_needs_ray(self) -> Execution:
+        if self.ray_address is not None and self.executor != "ray":
+            raise key_error("ray_address", f"is only used with executor: ray (this pipeline has "
+                                           f"executor: {self.executor}); remove it or set "
+                                           f"executor: ray")
+        return self
+
+
+class ClassifyData(Section):
+    """Labelled examples: a text CSV (`kind: text`) or numeric sequences (`kind: sequence`, a
+    UCR/UEA .ts file or a CSV of flattened rows with `steps` time steps each)."""
+
+    path: FilePath = Field(description="the training file, e.g. path: ../datasets/reviews.csv")
+    kind: choice(DATA_KINDS) = Field(description="text or sequence")
+    test_path: FilePath | None = None  # null: hold out a stratified test_size
+    text_column: Text = "text"
+    label_column: Text = "label"
+    steps: PositiveInt | None = None
+    encoding: Encoding = "utf-8"
+    test_size: Fraction = 0.2
+
+    @model_validator(mode="after")
+    def _kind_settings(self) -> ClassifyData:
+        if self.kind == "text" and self.steps is not None:
+            raise key_error("steps", "is only used with kind: sequence (time steps per row of a "
+                                     "flat CSV); remove it for kind: text")
+        if self.kind == "sequence" and self.steps is None and not _is_ts(self.path):
+            raise key_error("steps", "is needed for a CSV of flattened sequences: say how many "
+                                     "time steps each row holds (e.g. steps: 28 for MNIST)")
+        if self.kind == "text" and self.text_column == self.label_column:
+            raise key_error("label_column", f"must differ from text_column (both are "
+                                            f"'{self.text_column}')")
+        return self
+
+
+def _is_ts(path: Path | Any) -> bool:
+    return Path(str(path)).suffix.lower() == ".ts"
+
+
+class ClassifyModel(Section):
+    """Classifier settings; null (the default) means the estimator's own default, which
+    differs by kind (text: bidirectional LSTM, dropout 0.5, word dropout 0.2, 10,000 words, 200
+    tokens; sequences: bidirectional GRU of 64 with attention pooling). The text settings are
+    used by `kind: text` only."""
+
+    cell: choice(CELLS) | None = None
+    hidden: PositiveInt | None = None
+    layers: PositiveInt | None = None
+    bidirectional: StrictBool | None = None
+    dropout: FractionOrZero | None = None
+    pooling: choice(POOLINGS) | None = None
+    embedding_dim: PositiveInt | None = None  # text: the size of each word's vector
+    max_words: integer_from(2) | None = None  # text: vocabulary size, most frequent words first
+    max_length: PositiveInt | None = None  # text: tokens kept per text
+    word_dropout: FractionOrZero | None = None  # text: share of training words hidden

@@ -1,0 +1,106 @@
+"""The series a pipeline fans out over: one per file of a glob, per value of an id column, per
+target column — or, for a classification pipeline, the one data set.
+
+A `SeriesSpec` is small and picklable: a worker process (or a Ray task) loads its own data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from forecaster.errors import ConfigError, DataError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class SeriesSpec:
+    """Where one series comes from: a file, optionally one id's rows, and one target."""
+
+    series_id: str  # unique in the job, e.g. "AAPL", "AAPL-Open", "sales_2024"
+    file: Path
+    id_value: str | None
+    target: str | None  # None for a classification data set
+
+    @property
+    def slug(self) -> str:
+        """A file-system-safe name for the series' output directory."""
+        return _UNSAFE.sub("_", self.series_id).strip("._") or "series"
+
+
+def expand_series(pipeline: Any) -> list[SeriesSpec]:
+    """Every series the pipeline names, in a stable order (files, then ids, then targets)."""
+    files = pipeline.input_files()
+    if pipeline.task == "classify":
+        return [SeriesSpec(pipeline.name, files[0], None, None)]
+    data = pipeline.data
+    several_files = len(files) > 1 or _is_glob(data.path)
+    specs = []
+    for file in files:
+        ids: list[str | None] = [None]
+        if data.id_column is not None:
+            ids = _ids_in(file, data.id_column, data.encoding)
+        for id_value in ids:
+            for target in data.targets:
+                parts = [id_value if id_value is not None else (file.stem if several_files
+                                                                else None)]
+                parts.append(target if len(data.targets) > 1 or parts[0] is None else None)
+                series_id = "-".join(part for part in parts if part)
+                specs.append(SeriesSpec(series_id, file, id_value, target))
+    if data.series is not None:
+        specs = _keep(specs, list(data.series), pipeline)
+    seen: dict[str, SeriesSpec] = {}
+    for spec in specs:
+        if spec.slug in {other.slug for other in seen.values()}:
+            raise ConfigError(f"{pipeline.source_file}: two series share the name "
+                              f"'{spec.series_id}' ({spec.file} and "
+                              f"{seen[spec.series_id].file}); give the files distinct names.")
+        seen[spec.series_id] = spec
+    return specs
+
+
+def _is_glob(path: Path) -> bool:
+    return any(char in str(path) for char in "*?[")
+
+
+def _ids_in(file: Path, id_column: str, encoding: str) -> list[str]:
+    try:
+        column = pd.read_csv(file, usecols=[id_column], dtype=str, encoding=encoding)[id_column]
+    except ValueError:
+        raise DataError(f"'{file}' has no id column '{id_column}' (data.id_column).") from None
+    return [str(value) for value in column.dropna().unique()]
+
+
+def _keep(specs: list[SeriesSpec], wanted: list[str], pipeline: Any) -> list[SeriesSpec]:
+    """data.series: ids, series names or file stems to keep; an unknown one is an error."""
+    def names(spec: SeriesSpec) -> set[str]:
+        return {spec.series_id, spec.id_value or "", spec.file.stem}
+
+    unknown = [name for name in wanted if not any(name in names(spec) for spec in specs)]
+    if unknown:
+        available = sorted({spec.series_id for spec in specs})
+        raise ConfigError(f"{pipeline.source_file}: data.series names {unknown}, which the "
+                          f"data does not have. Available: {', '.join(available[:20])}"
+                          f"{' …' if len(available) > 20 else ''}.")
+    return [spec for spec in specs if names(spec) & set(wanted)]
+
+
+def load_series_of(spec: SeriesSpec, pipeline: Any) -> Any:
+    """The validated SeriesData of one forecasting series (DataError names the file and id)."""
+    from forecaster.data.loading import read_csv, select_series
+
+    data = pipeline.data
+    frame, sha = read_csv(spec.file, encoding=data.encoding)
+    source = spec.file.name
+    if spec.id_value is not None:
+        frame = frame[frame[data.id_column].astype(str) == spec.id_value]
+        frame = frame.drop(columns=[data.id_column])
+        source = f"{spec.file.name} ({data.id_column} {spec.id_value})"
+    return select_series(frame, source=source, target=spec.target,
+                         features=list(data.features), date_column=data.date_column,
+                         fill=data.fill, file_sha256=sha)

@@ -1,0 +1,225 @@
+"""One unit of a batch job: train and score one series (or one classification data set) into
+its run directory. Runs in the job's process, a worker process or a Ray task alike, so every
+input is picklable and every failure comes back as a result, never as an exception that would
+stop the other series.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forecaster.errors import ForecasterError
+from forecaster.pipeline.series import SeriesSpec
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    pipeline: Any  # a validated Pipeline (pydantic, picklable)
+    spec: SeriesSpec
+    key: str  # configuration + data hash: the checkpoint and the result carry it
+    run_dir: Path
+    checkpoint: Path
+    threads: int | None = None  # torch threads for this task (None: leave as is)
+    progress: str = "off"
+
+
+@dataclass
+class SeriesOutcome:
+    series_id: str
+    status: str  # "done" | "failed"
+    reason: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    resumed_from_epoch: int = 0
+
+
+class JobInterrupted(BaseException):  # noqa: N818 - a signal, like KeyboardInterrupt
+    """SIGTERM or Ctrl-C asked the job to stop: not a series failure, so not an Exception
+    (the fit loop's Ctrl-C handling, which keeps a half-trained model, must not catch it)."""
+
+
+def run_series(task: SeriesTask) -> SeriesOutcome:
+    """Train, score and write one series; a failure is returned with its reason."""
+    import torch
+
+    if task.threads:
+        torch.set_num_threads(task.threads)
+    started = time.perf_counter()
+    try:
+        if task.pipeline.task == "classify":
+            metrics, resumed = _classify(task)
+        else:
+            metrics, resumed = _forecast(task)
+    except ForecasterError as exc:
+        return SeriesOutcome(task.spec.series_id, "failed", _one_line(str(exc)),
+                             seconds=time.perf_counter() - started)
+    except Exception as exc:  # a bug, reported with where it happened; the job goes on
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        reason = (f"internal error {type(exc).__name__}: {exc} (at {Path(where.filename).name}"
+                  f":{where.lineno}; please report it)")
+        return SeriesOutcome(task.spec.series_id, "failed", _one_line(reason),
+                             seconds=time.perf_counter() - started)
+    return SeriesOutcome(task.spec.series_id, "done", None, metrics,
+                         time.perf_counter() - started, resumed)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:1000]
+
+
+def _train_config(pipeline: Any, progress: str) -> Any:
+    from forecaster.training import TrainConfig
+
+    training = pipeline.training
+    return TrainConfig(epochs=training.epochs, batch_size=training.batch_size,
+                       learning_rate=training.lr, optimizer=training.optimizer,
+                       patience=training.patience, clip_norm=training.clip, seed=training.seed,
+                       device=training.device, progress=progress)
+
+
+def _checkpoint(task: SeriesTask) -> Any:
+    from forecaster.training.checkpoint import Checkpoint
+
+    return Checkpoint(task.checkpoint, key=task.key,
+                      every=task.pipeline.output.checkpoint_every)
+
+
+def _job_facts(task: SeriesTask) -> dict[str, Any]:
+    return {"pipeline": {"name": task.pipeline.name, "file": str(task.pipeline.source_file),
+                         "series_id": task.spec.series_id, "key": task.key}}
+
+
+def _forecast(task: SeriesTask) -> tuple[dict[str, Any], int]:
+    from forecaster.forecasting import train_run
+    from forecaster.pipeline.series import load_series_of
+
+    pipeline = task.pipeline
+    series = load_series_of(task.spec, pipeline)
+    model = _forecaster(pipeline, task.progress)
+    checkpoint = _checkpoint(task)
+    result = train_run(series, model, task.run_dir, test_size=pipeline.split.test_size,
+                       val_size=pipeline.split.val_size, season=pipeline.evaluation.season,
+                       overwrite=True, extra=_job_facts(task), checkpoint=checkpoint)
+    checkpoint.clear()
+    return _forecast_metrics(result, model), model.history_.resumed_from_epoch
+
+
+def _forecaster(pipeline: Any, progress: str) -> Any:
+    from forecaster.forecasting import Forecaster
+
+    settings, pre = pipeline.model, pipeline.preprocessing
+    return Forecaster(cell=settings.cell, hidden_size=settings.hidden,
+                      num_layers=settings.layers, lookback=pre.lookback, horizon=pre.horizon,
+                      window_norm=pre.window_norm, dropout=settings.dropout,
+                      bidirectional=settings.bidirectional, pooling=settings.pooling,
+                      training=_train_config(pipeline, progress))
+
+
+def _forecast_metrics(result: Any, model: Any) -> dict[str, Any]:
+    scores = result.evaluation.to_dict()
+    model_scores = scores["metrics"]["model"]
+    return {"rmse": model_scores["rmse"], "mase": model_scores.get("mase"),
+            "naive_rmse": scores["metrics"]["naive"]["rmse"],
+            "skill_vs_naive": scores["skill_vs_naive"], "beats_naive": scores["beats_naive"],
+            "epochs_run": model.history_.epochs_run}
+
+
+def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
+               ) -> list[SeriesOutcome]:
+    """`mode: global`: one network trained on every series' windows (one device), then each
+    series scored and written like a per-series run. A series whose data cannot be read fails
+    alone; the model is trained on the others."""
+    import torch
+
+    from forecaster.forecasting.global_model import fit_global
+    from forecaster.forecasting.run import split_for, write_run
+    from forecaster.pipeline.series import load_series_of
+    from forecaster.training.checkpoint import Checkpoint
+
+    if tasks[0].threads:
+        torch.set_num_threads(tasks[0].threads)
+    started = time.perf_counter()
+    pipeline = tasks[0].pipeline
+    outcomes: dict[str, SeriesOutcome] = {}
+    loaded = []
+    model = _forecaster(pipeline, tasks[0].progress)
+    for task in tasks:
+        try:
+            series = load_series_of(task.spec, pipeline)
+            split = split_for(series, model, pipeline.split.test_size, pipeline.split.val_size)
+            loaded.append((task, series, split))
+        except ForecasterError as exc:
+            outcomes[task.spec.series_id] = SeriesOutcome(task.spec.series_id, "failed",
+                                                          _one_line(str(exc)))
+    if loaded:
+        checkpoint = Checkpoint(checkpoint_path, key=key,
+                                every=pipeline.output.checkpoint_every)
+        try:
+            fitted = fit_global(model, [series for _, series, _ in loaded],
+                                [split for _, _, split in loaded], checkpoint=checkpoint)
+        except ForecasterError as exc:
+            return [SeriesOutcome(task.spec.series_id, "failed", _one_line(str(exc)))
+                    for task in tasks]
+        checkpoint.clear()
+        fit_seconds = time.perf_counter() - started
+        for (task, series, split), view in zip(loaded, fitted, strict=True):
+            begun = time.perf_counter()
+            try:
+                result = write_run(series, view, split, task.run_dir,
+                                   season=pipeline.evaluation.season, overwrite=True,
+                                   extra=_job_facts(task))
+            except ForecasterError as exc:
+                outcomes[task.spec.series_id] = SeriesOutcome(task.spec.series_id, "failed",
+                                                              _one_line(str(exc)))
+                continue
+            outcomes[task.spec.series_id] = SeriesOutcome(
+                task.spec.series_id, "done", None, _forecast_metrics(result, view),
+                fit_seconds / len(loaded) + time.perf_counter() - begun,
+                view.history_.resumed_from_epoch)
+    return [outcomes[task.spec.series_id] for task in tasks]
+
+
+def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
+    from forecaster.classification.reading import read_cases
+    from forecaster.classification.run import classification_run, stratified_split
+    from forecaster.classification.text_data import drop_repeated_texts
+
+    pipeline = task.pipeline
+    data, settings = pipeline.data, pipeline.model
+    read = {"steps": data.steps, "text_column": data.text_column,
+            "label_column": data.label_column, "encoding": data.encoding}
+    cases = read_cases(task.spec.file, data.kind, **read)
+    if data.kind == "text":
+        cases, _ = drop_repeated_texts(cases)
+    if data.test_path is not None:
+        train, test = cases, read_cases(data.test_path, data.kind, **read)
+    else:
+        train, test = stratified_split(cases, data.test_size, pipeline.training.seed)
+    given = {"cell": settings.cell, "hidden_size": settings.hidden,
+             "num_layers": settings.layers, "bidirectional": settings.bidirectional,
+             "dropout": settings.dropout, "pooling": settings.pooling}
+    text_only = {"embedding_dim": settings.embedding_dim, "max_words": settings.max_words,
+                 "max_length": settings.max_length, "word_dropout": settings.word_dropout}
+    if data.kind == "text":
+        from forecaster.classification.text_classifier import TextClassifier as Estimator
+
+        given.update(text_only)
+    else:
+        from forecaster.classification.sequence_classifier import (
+            SequenceClassifier as Estimator,
+        )
+    model = Estimator(training=_train_config(pipeline, task.progress),
+                      **{key: value for key, value in given.items() if value is not None})
+    result = classification_run(train, test, model, task.run_dir, overwrite=True,
+                                files={"train": task.spec.file, "test": data.test_path},
+                                extra=_job_facts(task))
+    scores = result.evaluation.metrics
+    best = max((name for name in scores if name != "model"),
+               key=lambda name: scores[name]["accuracy"])
+    return ({"accuracy": scores["model"]["accuracy"], "macro_f1": scores["model"]["macro_f1"],
+             "best_baseline": best, "best_baseline_accuracy": scores[best]["accuracy"],
+             "epochs_run": model.history_.epochs_run}, 0)
