@@ -17,11 +17,13 @@ def resolve_kind(kind: str, path: Path, steps: int | None, text_column: str = "t
         return kind
     if path.suffix.lower() == ".ts" or steps is not None:
         return "sequence"
+    from forecaster.classification.sequence_data import is_number
+
     header = _first_line(path)
     if header is None:
         return "text"  # unreadable: the reader names the problem
     names = [name.strip().strip('"') for name in header.split(",")]
-    if text_column not in names and all(_is_number(name) for name in names):
+    if text_column not in names and all(is_number(name) for name in names):
         return "sequence"
     return "text"
 
@@ -35,14 +37,6 @@ def _first_line(path: Path) -> str | None:
             return handle.readline()
     except OSError:
         return None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def read_cases(path: Path, kind: str, *, steps: int | None = None, text_column: str = "text",

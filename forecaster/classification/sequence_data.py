@@ -230,7 +230,7 @@ def read_ts(path: str | Path, encoding: str = "utf-8") -> SequenceSet:
 # Flat CSV: one flattened sequence per row, plus a label column
 
 
-def _is_number(token: str) -> bool:
+def is_number(token: str) -> bool:
     try:
         float(token)
     except ValueError:
@@ -293,7 +293,7 @@ def read_flat_csv(path: str | Path, steps: int, label_column: str | int = "last"
                             f"'first'/'last'.")
         position, has_header = names.index(label_column), True
     else:
-        has_header = not all(_is_number(f) for i, f in enumerate(first) if i != position)
+        has_header = not all(is_number(f) for i, f in enumerate(first) if i != position)
     if has_header:
         rows, row_lines = rows[1:], row_lines[1:]
         if not rows:

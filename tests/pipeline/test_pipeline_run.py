@@ -280,3 +280,23 @@ output: {{dir: {tmp_path / 'out'}}}
     assert "1-nearest neighbour" in result.stdout
     metrics = json.loads((tmp_path / "out" / "series" / "italy" / "metrics.json").read_text())
     assert metrics["data"]["test_cases"] == 1029
+
+
+def test_fan_out_over_targets_and_over_a_glob_of_files(tmp_path):
+    pipeline = write_pipeline(tmp_path, epochs=1)
+    both = run_cli(str(pipeline), "--set", "data.targets=[Open,Close]", "--set",
+                   "data.series=[AAPL]", "--log-format", "json")
+    assert both.exit_code == 0, both.output
+    assert sorted(manifest_of(tmp_path / "out")["series"]) == ["AAPL-Close", "AAPL-Open"]
+    frame = pd.read_csv(GAFA)
+    folder = tmp_path / "tickers"
+    folder.mkdir()
+    for ticker in ("FB", "GOOG"):
+        frame[frame["Symbol"] == ticker].drop(columns="Symbol").to_csv(
+            folder / f"{ticker.lower()}.csv", index=False)
+    files = run_cli(str(pipeline), "--set", f"data.path={folder}/*.csv", "--set",
+                    "data.id_column=null", "--set", f"output.dir={tmp_path / 'glob'}")
+    assert files.exit_code == 0, files.output
+    manifest = manifest_of(tmp_path / "glob")
+    assert sorted(manifest["series"]) == ["fb", "goog"]
+    assert sorted(manifest["inputs"]) == [str(folder / "fb.csv"), str(folder / "goog.csv")]
