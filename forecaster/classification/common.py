@@ -15,6 +15,7 @@ from torch import nn
 from forecaster.classification.batches import SequenceBatches
 from forecaster.errors import ConfigError, DataError
 from forecaster.training import History, TrainConfig, fit
+from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 PREDICT_BATCH = 1024
@@ -61,14 +62,16 @@ def validation_split(targets: np.ndarray, val_size: float, seed: int
 
 def train_network(build: Callable[[], nn.Module], train: SequenceBatches,
                   val: SequenceBatches, config: TrainConfig,
-                  reporter: RunReporter | None = None) -> tuple[nn.Module, History]:
+                  reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
+                  ) -> tuple[nn.Module, History]:
     """Build the network under the run's seed (repeatable weights), train it with cross-entropy
     through the one fit loop, and return it on the CPU with its History."""
     torch.manual_seed(config.seed)
     network = build()
     try:
         history = fit(network, train, val if len(val) else None, nn.functional.cross_entropy,
-                      config, metrics={"accuracy": accuracy}, reporter=reporter)
+                      config, metrics={"accuracy": accuracy}, reporter=reporter,
+                      checkpoint=checkpoint)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     network.to("cpu")

@@ -21,6 +21,7 @@ from forecaster.classification.raw_input import TEXT_COLUMN, flatten_sequences
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.forecasting.report import write_json
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 INPUT_EXAMPLE = "input_example.csv"
@@ -86,14 +87,15 @@ def _data_summary(train: Any, test: Any, classes: list[str],
 def classification_run(train: Any, test: Any, model: Any, out: Path, *,
                        overwrite: bool = False, reporter: RunReporter | None = None,
                        files: dict[str, Path | None] | None = None,
-                       extra: dict[str, Any] | None = None) -> ClassificationRun:
+                       extra: dict[str, Any] | None = None,
+                       checkpoint: Checkpoint | None = None) -> ClassificationRun:
     """Fit `model` on `train`, score on `test` beside its baselines, write `out` atomically.
 
     `files` names the data files read (recorded with their SHA-256); `extra` is added to
-    metrics.json.
+    metrics.json; `checkpoint` (batch jobs) lets a killed fit resume.
     """
     check_out_dir(out, overwrite)
-    model.fit(train, reporter=reporter)
+    model.fit(train, reporter=reporter, checkpoint=checkpoint)
     evaluation = model.evaluate(test, train=train)
     history = model.history_
     summary = {

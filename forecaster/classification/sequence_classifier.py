@@ -28,6 +28,7 @@ from forecaster.estimator_checks import cell_label, check_encoder_params
 from forecaster.forecasting.persistence import read_model_dir, write_model_dir
 from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import TrainConfig
+from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 
@@ -72,8 +73,10 @@ class SequenceClassifier:
 
     # ------------------------------------------------------------------ fitting
     def fit(self, data: SequenceSet, val_size: float = 0.2,
-            reporter: RunReporter | None = None) -> SequenceClassifier:
-        """Train on `data`, holding out a stratified `val_size` share for early stopping."""
+            reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
+            ) -> SequenceClassifier:
+        """Train on `data`, holding out a stratified `val_size` share for early stopping;
+        `checkpoint` (batch jobs) saves and resumes the training state per epoch."""
         self._check_params()
         self.classes_, targets = class_targets(data.labels, data.source)
         config = self.training or TrainConfig()
@@ -86,7 +89,7 @@ class SequenceClassifier:
         self.network_, self.history_ = train_network(
             lambda: EncoderWithHead(self.encoder_config_, len(self.classes_)),
             self._batches(data, train_rows, targets), self._batches(data, val_rows, targets),
-            config, reporter)
+            config, reporter, checkpoint)
         self.train_config_ = config
         return self
 

@@ -214,12 +214,14 @@ def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
         )
     model = Estimator(training=_train_config(pipeline, task.progress),
                       **{key: value for key, value in given.items() if value is not None})
+    checkpoint = _checkpoint(task)
     result = classification_run(train, test, model, task.run_dir, overwrite=True,
                                 files={"train": task.spec.file, "test": data.test_path},
-                                extra=_job_facts(task))
+                                extra=_job_facts(task), checkpoint=checkpoint)
+    checkpoint.clear()
     scores = result.evaluation.metrics
     best = max((name for name in scores if name != "model"),
                key=lambda name: scores[name]["accuracy"])
     return ({"accuracy": scores["model"]["accuracy"], "macro_f1": scores["model"]["macro_f1"],
              "best_baseline": best, "best_baseline_accuracy": scores[best]["accuracy"],
-             "epochs_run": model.history_.epochs_run}, 0)
+             "epochs_run": model.history_.epochs_run}, model.history_.resumed_from_epoch)

@@ -81,3 +81,32 @@ def test_unseen_labels_and_single_class_are_clear_errors(italy, italy_model):
         SequenceClassifier(training=training(epochs=1)).fit(one_class)
     with pytest.raises(ConfigError, match="not fitted"):
         SequenceClassifier().predict(test)
+
+
+def test_a_fit_stopped_part_way_resumes_from_its_checkpoint_to_the_same_model(italy, tmp_path):
+    from forecaster.training.checkpoint import Checkpoint
+    from forecaster.training.reporting import RunReporter
+
+    train, test = italy
+
+    class Killed(Exception):
+        pass
+
+    class KillAtEpoch3(RunReporter):
+        def epoch(self, epoch, metrics):
+            if epoch == 3:
+                raise Killed
+
+    def model() -> SequenceClassifier:
+        return SequenceClassifier(hidden_size=8, training=training(epochs=6))
+
+    checkpoint = Checkpoint(tmp_path / "work" / "checkpoint.pt", key="italy")
+    with pytest.raises(Killed):
+        model().fit(train, reporter=KillAtEpoch3(), checkpoint=checkpoint)
+    resumed = model().fit(train, checkpoint=checkpoint)
+    uninterrupted = model().fit(train)
+    assert resumed.history_.resumed_from_epoch == 2
+    assert resumed.history_.train_loss == uninterrupted.history_.train_loss
+    np.testing.assert_array_equal(resumed.predict_proba(test), uninterrupted.predict_proba(test))
+    other_key = Checkpoint(checkpoint.path, key="another configuration")
+    assert model().fit(train, checkpoint=other_key).history_.resumed_from_epoch == 0
