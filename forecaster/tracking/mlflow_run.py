@@ -213,25 +213,47 @@ def _log_epochs(mlflow: Any, epochs: dict[str, list[float]]) -> None:
 
 
 def _log_dataset(mlflow: Any, dataset: DatasetInput) -> None:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # its schema is inferred here: integer columns warn
         warnings.simplefilter("ignore")
         logged = mlflow.data.from_pandas(dataset.frame, source=dataset.source, name=dataset.name,
                                          targets=dataset.targets, digest=dataset.digest)
-    mlflow.log_input(logged, context="training")
+        mlflow.log_input(logged, context="training")
 
 
 def _log_model(mlflow: Any, run_dir: Path, record: RunRecord) -> str:
     """The pyfunc model (models from code), with signature and an input example."""
-    from mlflow.models import infer_signature
+    from mlflow.models import ModelSignature
 
+    signature = ModelSignature(inputs=_schema(record.example, any_number=True),
+                               outputs=_schema(record.output_example))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         info = mlflow.pyfunc.log_model(
             name="model", python_model=str(record.python_model),
-            artifacts={MODEL_ARTIFACT: str(run_dir / "model")},
-            signature=infer_signature(record.example, record.output_example),
+            artifacts={MODEL_ARTIFACT: str(run_dir / "model")}, signature=signature,
             input_example=record.example, pip_requirements=_requirements())
     return info.model_uri
+
+
+def _schema(frame: pd.DataFrame, any_number: bool = False) -> Any:
+    """The columns' schema, stated rather than inferred (inference warns about every integer
+    column on every run). With `any_number`, numeric inputs accept integers and floats alike:
+    a raw CSV's Volume column is int64, and MLflow refuses int64 for a double column."""
+    from mlflow.types import ColSpec, Schema
+    from mlflow.types.schema import AnyType
+
+    def kind(dtype: Any) -> Any:
+        if any_number and pd.api.types.is_numeric_dtype(dtype):
+            return AnyType()
+        if pd.api.types.is_bool_dtype(dtype):
+            return "boolean"
+        if pd.api.types.is_integer_dtype(dtype):
+            return "long"
+        if pd.api.types.is_float_dtype(dtype):
+            return "double"
+        return "string"
+
+    return Schema([ColSpec(kind(dtype), str(name)) for name, dtype in frame.dtypes.items()])
 
 
 def _requirements() -> list[str]:
