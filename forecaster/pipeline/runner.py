@@ -24,7 +24,7 @@ import pandas as pd
 
 from forecaster.errors import ForecasterError
 from forecaster.pipeline.events import EventLog
-from forecaster.pipeline.files import utc_now
+from forecaster.pipeline.files import atomic_write_text, utc_now
 from forecaster.pipeline.lock import OutputLock
 from forecaster.pipeline.manifest import Manifest, SeriesRecord, sha256_file
 from forecaster.pipeline.series import SeriesSpec, expand_series, load_series_of
@@ -73,7 +73,7 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
         if lock.note:
             events.emit("stale_lock_cleared", note=lock.note)
         _remove_partial_outputs(out)
-        previous = None if force else _previous_manifest(out, events)
+        previous = None if force else Manifest.load(out)  # corrupt: says use --force
         manifest = Manifest(str(pipeline.source_file), sha256_file(pipeline.source_file),
                             pipeline.config_hash(),
                             {str(path): sha256_file(path) for path in _inputs(pipeline)})
@@ -129,10 +129,6 @@ def _inputs(pipeline: Any) -> list[Path]:
     files = list(pipeline.input_files())
     test_path = getattr(pipeline.data, "test_path", None)
     return files + ([Path(test_path)] if test_path is not None else [])
-
-
-def _previous_manifest(out: Path, events: EventLog) -> Manifest | None:
-    return Manifest.load(out)  # a corrupt one is a ConfigError that says to use --force
 
 
 def _series_key(pipeline: Any, spec: SeriesSpec) -> str:
@@ -317,9 +313,7 @@ def _write_forecasts(out: Path, manifest: Manifest) -> None:
         return
     table = pd.concat(frames, ignore_index=True)
     table = table[["series", *[c for c in table.columns if c != "series"]]]
-    tmp = out / f".{FORECASTS}.tmp"
-    table.to_csv(tmp, index=False)
-    tmp.replace(out / FORECASTS)
+    atomic_write_text(out / FORECASTS, table.to_csv(index=False))
 
 
 # ------------------------------------------------------------------ tracking

@@ -6,6 +6,7 @@ A `SeriesSpec` is small and picklable: a worker process (or a Ray task) loads it
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,11 +70,26 @@ def _is_glob(path: Path) -> bool:
 
 
 def _ids_in(file: Path, id_column: str, encoding: str) -> list[str]:
-    try:
-        column = pd.read_csv(file, usecols=[id_column], dtype=str, encoding=encoding)[id_column]
-    except ValueError:
-        raise DataError(f"'{file}' has no id column '{id_column}' (data.id_column).") from None
-    return [str(value) for value in column.dropna().unique()]
+    frame, _ = _read(file, encoding)
+    if id_column not in frame.columns:
+        raise DataError(f"'{file}' has no id column '{id_column}' (data.id_column); its columns "
+                        f"are {', '.join(map(str, frame.columns))}.")
+    return [str(value) for value in frame[id_column].dropna().astype(str).unique()]
+
+
+def _read(file: Path, encoding: str) -> tuple[pd.DataFrame, str]:
+    """The package's one CSV reader (its errors name the file and line), with the last few
+    files kept: a long-format file is read once for all its ids, not once per id."""
+    stat = file.stat()
+    return _read_cached(str(file), stat.st_mtime_ns, stat.st_size, encoding)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_cached(file: str, _mtime_ns: int, _size: int, encoding: str
+                 ) -> tuple[pd.DataFrame, str]:
+    from forecaster.data.loading import read_csv
+
+    return read_csv(file, encoding=encoding)
 
 
 def _keep(specs: list[SeriesSpec], wanted: list[str], pipeline: Any) -> list[SeriesSpec]:
@@ -92,10 +108,10 @@ def _keep(specs: list[SeriesSpec], wanted: list[str], pipeline: Any) -> list[Ser
 
 def load_series_of(spec: SeriesSpec, pipeline: Any) -> Any:
     """The validated SeriesData of one forecasting series (DataError names the file and id)."""
-    from forecaster.data.loading import read_csv, select_series
+    from forecaster.data.loading import select_series
 
     data = pipeline.data
-    frame, sha = read_csv(spec.file, encoding=data.encoding)
+    frame, sha = _read(spec.file, data.encoding)
     source = spec.file.name
     if spec.id_value is not None:
         frame = frame[frame[data.id_column].astype(str) == spec.id_value]
