@@ -54,6 +54,44 @@ def stratified_split(data: Any, test_size: float, seed: int) -> tuple[Any, Any]:
             data.take(np.sort(test_rows), f"{data.source} (test)"))
 
 
+def without_repeats(data: Any, keep: bool = False) -> tuple[Any, str | None]:
+    """Texts with repeats dropped (a text seen in training must not be scored as a test case),
+    and a note saying how many; sequences as they are."""
+    if isinstance(data, SequenceSet) or keep:
+        return data, None
+    from forecaster.classification.text_data import drop_repeated_texts
+
+    unique, dropped = drop_repeated_texts(data)
+    note = (f"{dropped} repeated text(s) in '{data.source}' dropped (a text seen in training "
+            f"must not be scored as a test case; --keep-repeats keeps them)") if dropped else None
+    return unique, note
+
+
+@dataclass
+class PreparedData:
+    train: Any
+    test: Any
+    split: dict[str, Any] | None  # how the test part was cut from the file (None: a test file)
+    notes: list[str]
+
+
+def prepare_data(path: Path, kind: str, *, test_path: Path | None = None,
+                 test_size: float = 0.2, seed: int = 0, keep_repeats: bool = False,
+                 **read: Any) -> PreparedData:
+    """Training and test cases, as `forecaster classify train` and a classify pipeline take
+    them: repeats dropped, then the given test file or a stratified `test_size` split."""
+    from forecaster.classification.reading import read_cases
+
+    dataset, note = without_repeats(read_cases(path, kind, **read), keep_repeats)
+    notes = [note] if note else []
+    if test_path is not None:
+        test, note = without_repeats(read_cases(test_path, kind, **read), keep_repeats)
+        return PreparedData(dataset, test, None, notes + ([note] if note else []))
+    train, test = stratified_split(dataset, test_size, seed)
+    return PreparedData(train, test, {"test_size": test_size, "seed": seed,
+                                      "keep_repeats": keep_repeats}, notes)
+
+
 def data_kind(data: Any) -> str:
     return "sequence" if isinstance(data, SequenceSet) else "text"
 

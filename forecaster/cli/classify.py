@@ -9,7 +9,12 @@ import click
 
 from forecaster.classification.reading import KINDS, read_cases, resolve_kind
 from forecaster.cli.options import echo_json, handle_errors, info
-from forecaster.cli.tracking_options import EXIT_NOT_TRACKED, tracking_options
+from forecaster.cli.tracking_options import (
+    EXIT_NOT_TRACKED,
+    live_run_facts,
+    make_reporter,
+    tracking_options,
+)
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.training.config import DEVICES, OPTIMIZERS
 
@@ -130,22 +135,19 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     1-nearest neighbour. The run directory holds metrics.json, confusion.png, loss.png,
     model_card.md and model/; the run is logged to MLflow like a forecasting run.
     """
-    from forecaster.classification.run import classification_run, stratified_split
-    from forecaster.cli.train import _live_run, _reporter
+    from forecaster.classification.loading import make_classifier
+    from forecaster.classification.run import classification_run, prepare_data
     from forecaster.errors import ConfigError
     from forecaster.forecasting.rundir import check_out_dir, default_run_dir
     from forecaster.training import TrainConfig
 
     kind = resolve_kind(kind, data, steps, text_column)
-    read = {"steps": steps, "text_column": text_column, "label_column": label_column,
-            "encoding": encoding}
-    dataset = _without_repeats(read_cases(data, kind, **read), kind, keep_repeats)
-    if test_file is not None:
-        train_set, split = dataset, None
-        test_set = _without_repeats(read_cases(test_file, kind, **read), kind, keep_repeats)
-    else:
-        train_set, test_set = stratified_split(dataset, test_size, seed)
-        split = {"test_size": test_size, "seed": seed, "keep_repeats": keep_repeats}
+    prepared = prepare_data(data, kind, test_path=test_file, test_size=test_size, seed=seed,
+                            keep_repeats=keep_repeats, steps=steps, text_column=text_column,
+                            label_column=label_column, encoding=encoding)
+    for note in prepared.notes:
+        info(f"Note: {note}.")
+    train_set, test_set = prepared.train, prepared.test
     try:
         config = TrainConfig(epochs=epochs or None, batch_size=batch_size,
                              learning_rate=learning_rate or 1e-3, optimizer=optimizer,
@@ -153,7 +155,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
                              progress="lines" if quiet else "auto")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    model = _model(kind, config, cell=cell, num_layers=layers, hidden_size=hidden,
+    model = make_classifier(kind, config, cell=cell, num_layers=layers, hidden_size=hidden,
                    bidirectional=bidirectional, pooling=pooling, dropout=dropout,
                    embedding_dim=embedding_dim, max_words=max_words, max_length=max_length,
                    word_dropout=word_dropout)
@@ -162,7 +164,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     check_out_dir(out, overwrite)
     reporter = None
     if not no_tracking:
-        reporter = _reporter(tracking_uri, experiment or f"{stem}-{kind}-classifier", register,
+        reporter = make_reporter(tracking_uri, experiment or f"{stem}-{kind}-classifier", register,
                              tracking_optional)
     info(f"{data}: {len(train_set)} training and {len(test_set)} test cases, "
          f"{len(train_set.classes)} classes. Training {model.label} with seed {seed} (a CPU run "
@@ -173,7 +175,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
         result = classification_run(train_set, test_set, model, out, overwrite=overwrite,
                                     reporter=reporter,
                                     files={"train": data, "test": test_file},
-                                    extra={**_live_run(reporter), "split": split})
+                                    extra={**live_run_facts(reporter), "split": prepared.split})
     except BaseException:
         if reporter is not None:
             reporter.fail()
@@ -200,35 +202,6 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     if problem:
         click.echo(f"Warning: {problem}", err=True)
         raise click.exceptions.Exit(EXIT_NOT_TRACKED)
-
-
-def _without_repeats(data: Any, kind: str, keep: bool) -> Any:
-    if kind != "text" or keep:
-        return data
-    from forecaster.classification.text_data import drop_repeated_texts
-
-    unique, dropped = drop_repeated_texts(data)
-    if dropped:
-        info(f"Note: {dropped} repeated text(s) in '{data.source}' dropped (a text seen in "
-             f"training must not be scored as a test case; --keep-repeats keeps them).")
-    return unique
-
-
-def _model(kind: str, config: Any, **given: Any) -> Any:
-    """The estimator for `kind`, with only the options the user gave (its defaults otherwise)."""
-    settings = {key: value for key, value in given.items() if value is not None}
-    if kind == "text":
-        from forecaster.classification.text_classifier import TextClassifier
-
-        return TextClassifier(training=config, **settings)
-    from forecaster.classification.sequence_classifier import SequenceClassifier
-
-    text_only = sorted(k for k in ("embedding_dim", "max_words", "max_length", "word_dropout")
-                       if k in settings)
-    if text_only:
-        raise click.UsageError(f"--{text_only[0].replace('_', '-')} is for text classification "
-                               f"(--kind text) only.")
-    return SequenceClassifier(training=config, **settings)
 
 
 def _finish_tracking(reporter: Any, out: Path) -> tuple[Any, str | None]:
@@ -334,11 +307,11 @@ def evaluate(model_ref: str, data: Path, kind: str, text_column: str, label_colu
     if train_file is None:
         raise click.UsageError("Pass the training data with --train FILE: the baselines the "
                                "model is compared with are fitted on it.")
-    train_set = _without_repeats(read_cases(train_file, kind, **read), kind,
-                                 bool(split and split.get("keep_repeats")))
-    if split:  # the run split its file: the baselines see only the training part, as then
-        from forecaster.classification.run import stratified_split
+    from forecaster.classification.run import stratified_split, without_repeats
 
+    train_set, _ = without_repeats(read_cases(train_file, kind, **read),
+                                   bool(split and split.get("keep_repeats")))
+    if split:  # the run split its file: the baselines see only the training part, as then
         train_set, _ = stratified_split(train_set, split["test_size"], split["seed"])
     evaluation = model.evaluate(cases, train=train_set)
     if as_json:

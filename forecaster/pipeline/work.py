@@ -184,40 +184,29 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
 
 
 def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
-    from forecaster.classification.reading import read_cases
-    from forecaster.classification.run import classification_run, stratified_split
-    from forecaster.classification.text_data import drop_repeated_texts
+    from forecaster.classification.loading import make_classifier
+    from forecaster.classification.run import classification_run, prepare_data
 
     pipeline = task.pipeline
     data, settings = pipeline.data, pipeline.model
-    read = {"steps": data.steps, "text_column": data.text_column,
-            "label_column": data.label_column, "encoding": data.encoding}
-    cases = read_cases(task.spec.file, data.kind, **read)
-    if data.kind == "text":
-        cases, _ = drop_repeated_texts(cases)
-    if data.test_path is not None:
-        train, test = cases, read_cases(data.test_path, data.kind, **read)
-    else:
-        train, test = stratified_split(cases, data.test_size, pipeline.training.seed)
-    given = {"cell": settings.cell, "hidden_size": settings.hidden,
-             "num_layers": settings.layers, "bidirectional": settings.bidirectional,
-             "dropout": settings.dropout, "pooling": settings.pooling}
-    text_only = {"embedding_dim": settings.embedding_dim, "max_words": settings.max_words,
-                 "max_length": settings.max_length, "word_dropout": settings.word_dropout}
-    if data.kind == "text":
-        from forecaster.classification.text_classifier import TextClassifier as Estimator
-
-        given.update(text_only)
-    else:
-        from forecaster.classification.sequence_classifier import (
-            SequenceClassifier as Estimator,
-        )
-    model = Estimator(training=_train_config(pipeline, task.progress),
-                      **{key: value for key, value in given.items() if value is not None})
+    prepared = prepare_data(task.spec.file, data.kind, test_path=data.test_path,
+                            test_size=data.test_size, seed=pipeline.training.seed,
+                            steps=data.steps, text_column=data.text_column,
+                            label_column=data.label_column, encoding=data.encoding)
+    train, test = prepared.train, prepared.test
+    text = data.kind == "text"  # the text settings are for text only (the schema says so)
+    model = make_classifier(
+        data.kind, _train_config(pipeline, task.progress), cell=settings.cell,
+        hidden_size=settings.hidden, num_layers=settings.layers,
+        bidirectional=settings.bidirectional, dropout=settings.dropout, pooling=settings.pooling,
+        **({"embedding_dim": settings.embedding_dim, "max_words": settings.max_words,
+            "max_length": settings.max_length, "word_dropout": settings.word_dropout}
+           if text else {}))
     checkpoint = _checkpoint(task)
     result = classification_run(train, test, model, task.run_dir, overwrite=True,
                                 files={"train": task.spec.file, "test": data.test_path},
-                                extra=_job_facts(task), checkpoint=checkpoint)
+                                extra={**_job_facts(task), "split": prepared.split},
+                                checkpoint=checkpoint)
     checkpoint.clear()
     scores = result.evaluation.metrics
     best = max((name for name in scores if name != "model"),
