@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import click
+
+from forecaster.cli.options import info
 
 EXIT_NOT_TRACKED = 3  # the run finished and is complete on disk, but is not (fully) in MLflow
 
@@ -28,3 +31,25 @@ def tracking_options(command: Callable) -> Callable:
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+def live_run_facts(reporter: Any) -> dict[str, str]:
+    """Recorded in metrics.json so that `forecaster track` can retire a half-logged live run."""
+    run_id = getattr(reporter, "run_id", None)
+    return {"mlflow_live_run_id": run_id} if run_id else {}
+
+
+def make_reporter(tracking_uri: str | None, experiment: str, register: str | None,
+                  optional: bool) -> Any:
+    """An MLflow reporter after checking the server, or None (with a warning) when it cannot
+    be reached and --tracking-optional was given."""
+    from forecaster.tracking.live import MlflowReporter
+    from forecaster.tracking.mlflow_run import TrackingError
+
+    try:
+        return MlflowReporter(tracking_uri, experiment, register)
+    except TrackingError as exc:
+        if not optional:
+            raise
+        info(f"Warning: {exc} Training without tracking (--tracking-optional).")
+        return None

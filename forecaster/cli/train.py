@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import data_options, echo_json, handle_errors, info, split_features
-from forecaster.cli.tracking_options import EXIT_NOT_TRACKED, tracking_options
+from forecaster.cli.tracking_options import (
+    EXIT_NOT_TRACKED,
+    live_run_facts,
+    make_reporter,
+    tracking_options,
+)
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.data.choices import WINDOW_NORMS
 from forecaster.training.config import DEVICES, OPTIMIZERS
@@ -114,7 +119,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     reporter = None
     if not no_tracking:
         experiment = experiment or f"{csv.stem}-{series.target}"
-        reporter = _reporter(tracking_uri, experiment, register, tracking_optional)
+        reporter = make_reporter(tracking_uri, experiment, register, tracking_optional)
     for note in series.notes:
         info(f"Note: {note}.")
     info(f"{csv}: {len(series.frame)} rows of '{series.target}' "
@@ -129,7 +134,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     try:
         result = train_run(series, model, out, test_size=test_size, val_size=val_size,
                            season=season, overwrite=overwrite, reporter=reporter,
-                           extra=_live_run(reporter))
+                           extra=live_run_facts(reporter))
     except BaseException:
         if reporter is not None:
             reporter.fail()
@@ -161,28 +166,6 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     if tracking_problem:
         click.echo(f"Warning: {tracking_problem}", err=True)
         raise click.exceptions.Exit(EXIT_NOT_TRACKED)
-
-
-def _live_run(reporter) -> dict:
-    """Recorded in metrics.json so that `forecaster track` can retire a half-logged live run."""
-    run_id = getattr(reporter, "run_id", None)
-    return {"mlflow_live_run_id": run_id} if run_id else {}
-
-
-def _reporter(tracking_uri: str | None, experiment: str, register: str | None,
-              optional: bool):
-    """An MLflow reporter after checking the server, or None (with a warning) when it cannot
-    be reached and --tracking-optional was given."""
-    from forecaster.tracking.live import MlflowReporter
-    from forecaster.tracking.mlflow_run import TrackingError
-
-    try:
-        return MlflowReporter(tracking_uri, experiment, register)
-    except TrackingError as exc:
-        if not optional:
-            raise
-        info(f"Warning: {exc} Training without tracking (--tracking-optional).")
-        return None
 
 
 def _print_report(result) -> None:

@@ -24,7 +24,6 @@ from forecaster.tracking.records import (
     DatasetInput,
     RunRecord,
     build_record,
-    read_run_dir,
 )
 from forecaster.tracking.uri import redact, resolve_tracking_uri
 
@@ -121,14 +120,13 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
     record = build_record(run_dir, experiment)
     if tags:
         record.tags.update(tags)
-    metrics, _ = read_run_dir(run_dir)
     resolved = resolve_tracking_uri(tracking_uri)
     _quiet_http()
     tracked = TrackedRun(run_id="", experiment=record.experiment, tracking_uri=redact(resolved))
     try:
         with using_tracking_uri(resolved):
             _log_run(run_dir, record, register, run_name, tracked, run_id, epochs_logged,
-                     parent_run_id, metrics.get("mlflow_live_run_id"))
+                     parent_run_id, record.live_run_id)
     except Exception as exc:
         done = ", ".join(tracked.logged) or "nothing"
         raise TrackingError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +43,7 @@ class RunRecord:
     example: pd.DataFrame  # the pyfunc model's input example (raw input)
     output_example: pd.DataFrame  # the shape of its output, for the signature
     python_model: Path  # the models-from-code file that serves it
-    registry_metric: str = "test_rmse"  # what `forecaster models list` shows
-    extra_tags: dict[str, str] = field(default_factory=dict)
+    live_run_id: str | None = None  # the run opened before training, if there was one
 
 
 def read_run_dir(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -62,9 +61,11 @@ def read_run_dir(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
 def build_record(run_dir: Path, experiment: str | None = None) -> RunRecord:
     """The record of a forecasting or a classification run directory."""
     metrics, model_config = read_run_dir(run_dir)
-    if model_config.get("kind") == "forecaster":
-        return forecast_record(run_dir, metrics, model_config, experiment)
-    return classification_record(run_dir, metrics, model_config, experiment)
+    build = forecast_record if model_config.get("kind") == "forecaster" else \
+        classification_record
+    record = build(run_dir, metrics, model_config, experiment)
+    record.live_run_id = metrics.get("mlflow_live_run_id")
+    return record
 
 
 def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
@@ -206,4 +207,4 @@ def classification_record(run_dir: Path, metrics: dict[str, Any],
                 "val_loss": training.get("val_loss", []),
                 "val_accuracy": training.get("val_accuracy", [])},
         dataset=dataset, example=example, output_example=output,
-        python_model=_HERE / "pyfunc_classifier.py", registry_metric="test_accuracy")
+        python_model=_HERE / "pyfunc_classifier.py")
