@@ -300,3 +300,21 @@ def test_fan_out_over_targets_and_over_a_glob_of_files(tmp_path):
     manifest = manifest_of(tmp_path / "glob")
     assert sorted(manifest["series"]) == ["fb", "goog"]
     assert sorted(manifest["inputs"]) == [str(folder / "fb.csv"), str(folder / "goog.csv")]
+
+
+def test_an_undecodable_long_format_file_names_the_encoding_option(tmp_path):
+    from forecaster.errors import DataError
+    from forecaster.pipeline.schema import load_pipeline
+    from forecaster.pipeline.series import expand_series
+
+    frame = pd.read_csv(GAFA)
+    frame.loc[5, "Symbol"] = "AAPLé"
+    latin = tmp_path / "gafa_latin.csv"
+    frame.to_csv(latin, index=False, encoding="latin-1")
+    pipeline = write_pipeline(tmp_path, data=latin)
+    with pytest.raises(DataError) as caught:  # the runner's fan-out, as `forecaster run` calls it
+        expand_series(load_pipeline(pipeline))
+    assert "gafa_latin.csv" in str(caught.value) and "encoding" in str(caught.value)
+    assert "no id column" not in str(caught.value)
+    result = run_cli(str(pipeline))
+    assert result.exit_code == 2 and "encoding" in result.output
