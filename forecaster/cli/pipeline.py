@@ -37,9 +37,11 @@ def validate(pipeline_file: Path, overrides: tuple[str, ...], as_json: bool) -> 
     """
     from forecaster.pipeline.columns import check_columns
     from forecaster.pipeline.schema import load_pipeline
+    from forecaster.pipeline.series import expand_series
 
     pipeline = load_pipeline(pipeline_file, list(overrides))
     check_columns(pipeline, str(pipeline_file))
+    ids = [spec.series_id for spec in expand_series(pipeline)]  # reads the id columns
     inputs = pipeline.input_files()
     summary = {
         "valid": True,
@@ -48,6 +50,7 @@ def validate(pipeline_file: Path, overrides: tuple[str, ...], as_json: bool) -> 
         "source_file": str(pipeline.source_file),
         "overrides": list(pipeline.overrides),
         "series": describe_series(pipeline),
+        "series_ids": ids,
         "input_files": [str(path) for path in inputs],
         "output_dir": str(pipeline.output_dir),
         "config_hash": pipeline.config_hash(),
@@ -61,6 +64,7 @@ def validate(pipeline_file: Path, overrides: tuple[str, ...], as_json: bool) -> 
     rows = [("task", f"{pipeline.task}" + (f" ({pipeline.mode})" if pipeline.task == "forecast"
                                             else "")),
             ("series", summary["series"]),
+            ("ids", f"{len(ids)}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}"),
             ("inputs", f"{len(inputs)} file{'s' if len(inputs) != 1 else ''} matched"),
             ("output", summary["output_dir"]),
             ("config hash", summary["config_hash"])]
@@ -76,13 +80,15 @@ def validate(pipeline_file: Path, overrides: tuple[str, ...], as_json: bool) -> 
 
 def describe_series(pipeline: Any) -> str:
     """One line saying where the series (or the examples) come from."""
+    from forecaster.pipeline.schema import has_glob
+
     data = pipeline.data
     if pipeline.task == "classify":
         test = (f"tested on {data.test_path}" if data.test_path is not None
                 else f"a stratified {data.test_size:g} held out for testing")
         return f"{data.kind} examples in {data.path}, {test}"
     parts = [f"{data.path}"]
-    if any(char in str(data.path) for char in "*?["):
+    if has_glob(data.path):
         parts.append("one series per file")
     if data.id_column is not None:
         parts.append(f"one series per value of '{data.id_column}'")

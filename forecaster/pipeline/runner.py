@@ -69,6 +69,7 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
     workers = workers or execution.workers
     executor = executor or execution.executor
     ray_address = ray_address or execution.ray_address
+    specs = expand_series(pipeline)  # refuses colliding ids before touching the output
     with OutputLock(out) as lock, _signals_stop_the_job():
         if lock.note:
             events.emit("stale_lock_cleared", note=lock.note)
@@ -77,7 +78,6 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
         manifest = Manifest(str(pipeline.source_file), sha256_file(pipeline.source_file),
                             pipeline.config_hash(),
                             {str(path): sha256_file(path) for path in _inputs(pipeline)})
-        specs = expand_series(pipeline)
         events.emit("job_started", pipeline=str(pipeline.source_file), name=pipeline.name,
                     series=len(specs), output=str(out), workers=workers, executor=executor,
                     force=force)

@@ -171,6 +171,8 @@ def default_output_dir(name: str) -> Path:
 
 
 def has_glob(path: Path | str) -> bool:
+    """Whether `path` is a pattern (one series per matching file) rather than one file: the
+    package's one test of it."""
     return any(char in str(path) for char in _GLOB_CHARACTERS)
 
 

@@ -7,6 +7,7 @@ A `SeriesSpec` is small and picklable: a worker process (or a Ray task) loads it
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +16,10 @@ from typing import Any
 import pandas as pd
 
 from forecaster.errors import ConfigError, DataError
+from forecaster.pipeline.schema import has_glob
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_FOLDER = 200  # a file name has at most 255 bytes; the atomic writers add a suffix
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,18 @@ class SeriesSpec:
     @property
     def slug(self) -> str:
         """A file-system-safe name for the series' output directory."""
-        return _UNSAFE.sub("_", self.series_id).strip("._") or "series"
+        return folder_name(self.series_id)
+
+
+def folder_name(series_id: str) -> str:
+    """`series_id` as one folder name: unsafe characters become `_`, leading and trailing dots
+    go (no `.` or `..`, no hidden folders), and a very long id is cut and given a hash so that
+    it stays unique and within the file system's limit on a name."""
+    name = _UNSAFE.sub("_", series_id).strip("._") or "series"
+    if len(name) > _MAX_FOLDER:
+        digest = hashlib.sha256(series_id.encode("utf-8")).hexdigest()[:12]
+        name = f"{name[:_MAX_FOLDER - 13]}-{digest}"
+    return name
 
 
 def expand_series(pipeline: Any) -> list[SeriesSpec]:
@@ -40,7 +54,7 @@ def expand_series(pipeline: Any) -> list[SeriesSpec]:
     if pipeline.task == "classify":
         return [SeriesSpec(pipeline.name, files[0], None, None)]
     data = pipeline.data
-    several_files = len(files) > 1 or _is_glob(data.path)
+    several_files = len(files) > 1 or has_glob(data.path)
     specs = []
     for file in files:
         ids: list[str | None] = [None]
@@ -55,18 +69,31 @@ def expand_series(pipeline: Any) -> list[SeriesSpec]:
                 specs.append(SeriesSpec(series_id, file, id_value, target))
     if data.series is not None:
         specs = _keep(specs, list(data.series), pipeline)
-    seen: dict[str, SeriesSpec] = {}
-    for spec in specs:
-        if spec.slug in {other.slug for other in seen.values()}:
-            raise ConfigError(f"{pipeline.source_file}: two series share the name "
-                              f"'{spec.series_id}' ({spec.file} and "
-                              f"{seen[spec.series_id].file}); give the files distinct names.")
-        seen[spec.series_id] = spec
+    _check_folders(specs, pipeline)
     return specs
 
 
-def _is_glob(path: Path) -> bool:
-    return any(char in str(path) for char in "*?[")
+def _check_folders(specs: list[SeriesSpec], pipeline: Any) -> None:
+    """Each series needs its own output folder: two ids that clean to the same folder name
+    (`A/B` and `A_B`, `.` and `..`) or differ only in case (one folder on macOS and Windows)
+    would overwrite each other's results, so they are refused before anything runs."""
+    seen: dict[str, SeriesSpec] = {}
+    for spec in specs:
+        other = seen.setdefault(spec.slug.casefold(), spec)
+        if other is spec:
+            continue
+        if other.series_id == spec.series_id:
+            raise ConfigError(f"{pipeline.source_file}: two series share the name "
+                              f"'{spec.series_id}' ({other.file} and {spec.file}); give the "
+                              f"files distinct names.")
+        where = pipeline.output_dir / "series"
+        clash = (f"both become the folder {where / spec.slug}" if other.slug == spec.slug else
+                 f"become the folders '{other.slug}' and '{spec.slug}' in {where}, which differ "
+                 f"only in case (one folder on macOS and Windows)")
+        raise ConfigError(f"{pipeline.source_file}: the series ids {other.series_id!r} and "
+                          f"{spec.series_id!r} {clash}, so one would overwrite the other's "
+                          f"results. Make the ids distinct in the data (letters, digits, '.', "
+                          f"'_' and '-' are kept as they are), or pick one with data.series.")
 
 
 def _ids_in(file: Path, id_column: str, encoding: str) -> list[str]:

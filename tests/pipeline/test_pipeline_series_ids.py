@@ -1,0 +1,73 @@
+"""Series ids become output folder names: ids that would share a folder are refused by
+`validate` and `run` (exit 2, both ids named) before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from forecaster.cli import main
+from forecaster.pipeline.series import folder_name
+
+GAFA = Path(__file__).resolve().parents[2] / "datasets" / "gafa_stock.csv"
+
+PIPELINE = """\
+data:
+  path: {data}
+  id_column: Symbol
+  date_column: Date
+  targets: [Close]
+training: {{epochs: 1, device: cpu}}
+tracking: {{enabled: false}}
+output: {{dir: {out}}}
+"""
+
+
+def pipeline_with_ids(tmp_path: Path, renamed: dict[str, str]) -> Path:
+    """The shipped GAFA file with some tickers renamed, and a pipeline over it."""
+    frame = pd.read_csv(GAFA)
+    frame["Symbol"] = frame["Symbol"].replace(renamed)
+    data = tmp_path / "tickers.csv"
+    frame.to_csv(data, index=False)
+    path = tmp_path / "job.yaml"
+    path.write_text(PIPELINE.format(data=data, out=tmp_path / "out"), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("renamed", "shown"), [
+    ({"AAPL": "A/B", "AMZN": "A_B"}, ["'A/B' and 'A_B'", "both become the folder", "A_B"]),
+    ({"AAPL": ".", "AMZN": ".."}, ["'.' and '..'", "both become the folder", "series"]),
+    ({"AAPL": "x y", "AMZN": "x_y"}, ["'x y' and 'x_y'", "both become the folder"]),
+    ({"AAPL": "GOOG.", "AMZN": "FB"}, ["'GOOG.' and 'GOOG'", "both become the folder"]),
+    ({"AAPL": "aapl", "AMZN": "AAPL"},
+     ["'aapl' and 'AAPL'", "differ only in case", "'aapl' and 'AAPL'"]),
+], ids=["slash", "dots", "space", "trailing-dot", "case"])
+def test_colliding_ids_are_refused_by_validate_and_run(tmp_path, renamed, shown):
+    path = pipeline_with_ids(tmp_path, renamed)
+    for command in ("validate", "run"):
+        result = CliRunner().invoke(main, [command, str(path)])
+        assert result.exit_code == 2, result.output
+        assert "would overwrite the other's results" in result.output
+        for text in shown:
+            assert text in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()  # refused before the output was touched
+
+
+def test_distinct_ids_validate_and_list_every_series(tmp_path):
+    path = pipeline_with_ids(tmp_path, {"AAPL": "A/B"})
+    result = CliRunner().invoke(main, ["validate", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"series_ids": [\n    "A/B",' in result.output
+
+
+def test_folder_names_are_safe_and_long_ids_stay_unique():
+    assert folder_name("../../etc") == "etc"
+    assert folder_name(".hidden") == "hidden"
+    assert folder_name("..") == folder_name(".") == "series"
+    long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
+    assert len(folder_name(long_a)) == 200 and folder_name(long_a) != folder_name(long_b)
+    assert folder_name("AAPL-Close") == "AAPL-Close"
