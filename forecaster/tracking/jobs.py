@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
-from forecaster.tracking.mlflow_run import TrackingError, _quiet_http, _reason
+from forecaster.tracking.mlflow_run import TrackingError, _quiet_http, reason
 from forecaster.tracking.uri import redact
 
 
@@ -39,7 +39,7 @@ def open_job_run(uri: str, experiment: str, run_name: str, tags: dict[str, str],
         return run.info.run_id
     except Exception as exc:
         raise TrackingError(f"Could not open the job's MLflow run at {redact(uri)} "
-                            f"({_reason(exc)}).") from None
+                            f"({reason(exc, uri)}).") from None
 
 
 def close_job_run(uri: str, run_id: str, status: str, metrics: dict[str, float],
@@ -54,5 +54,5 @@ def close_job_run(uri: str, run_id: str, status: str, metrics: dict[str, float],
                 client.log_artifact(run_id, str(path))
         client.set_terminated(run_id, status=status)
     except Exception as exc:
-        return f"closing the job's MLflow run failed ({_reason(exc)})"
+        return f"closing the job's MLflow run failed ({reason(exc, uri)})"
     return None

@@ -16,9 +16,9 @@ from forecaster.tracking.mlflow_run import (
     TrackedRun,
     TrackingError,
     _quiet_http,
-    _reason,
     check_reachable,
     log_run_directory,
+    reason,
 )
 from forecaster.training.reporting import RunReporter
 
@@ -50,7 +50,7 @@ class MlflowReporter(RunReporter):
                              else self._client.create_experiment(self.experiment))
             self.run_id = self._client.create_run(experiment_id, run_name=run_name).info.run_id
         except Exception as exc:
-            self.live_problem = f"opening the run ({_reason(exc)})"
+            self.live_problem = f"opening the run ({reason(exc, self.uri)})"
 
     def epoch(self, epoch: int, metrics: dict[str, float]) -> None:
         if self.run_id is None or self.live_problem is not None:
@@ -62,7 +62,8 @@ class MlflowReporter(RunReporter):
             self._client.log_batch(self.run_id, metrics=[
                 Metric(name, float(value), stamp, epoch) for name, value in metrics.items()])
         except Exception as exc:
-            self.live_problem = f"the losses of epoch {epoch} onwards ({_reason(exc)})"
+            self.live_problem = (f"the losses of epoch {epoch} onwards "
+                                 f"({reason(exc, self.uri)})")
 
     def finish(self, run_dir: Path) -> TrackedRun:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,7 @@ from forecaster.tracking.records import (
     RunRecord,
     build_record,
 )
-from forecaster.tracking.uri import redact, resolve_tracking_uri
+from forecaster.tracking.uri import first_line, redact, resolve_tracking_uri, scrub
 
 _SKIP_ARTIFACTS = {"model"}
 
@@ -46,14 +47,30 @@ class TrackedRun:
 
 
 def _quiet_http() -> None:
-    """Fail fast instead of retrying for minutes when a server is gone, and keep MLflow's own
-    progress bars and info lines out of our output (user settings win)."""
+    """Fail fast instead of retrying for minutes when a server is gone, keep MLflow's own
+    progress bars and info lines out of our output (user settings win), and scrub any URI
+    MLflow's log lines quote."""
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # holds the URI
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    import mlflow  # noqa: F401  (it sets up its log handlers on import: filter those)
+
+    for name in ("mlflow", "alembic"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        for handler in logger.handlers:
+            if not any(isinstance(f, _ScrubLog) for f in handler.filters):
+                handler.addFilter(_ScrubLog())
+
+
+class _ScrubLog(logging.Filter):
+    """Log records leave with their text scrubbed (handler filters see every logger's records,
+    logger filters only their own)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = scrub(record.getMessage()), None
+        return True
 
 
 @contextmanager
@@ -82,27 +99,48 @@ def using_tracking_uri(uri: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def check_reachable(uri: str | None) -> str:
-    """Resolve the URI and make one cheap call; raise TrackingError naming it and why."""
+RUN_ADVICE = ("Start it, fix --tracking-uri / MLFLOW_TRACKING_URI, or pass --no-tracking (or "
+              "--tracking-optional to train anyway and log later with `forecaster track "
+              "RUN_DIR`).")
+SERVER_ADVICE = "Start it, or fix --tracking-uri / MLFLOW_TRACKING_URI."
+
+
+def check_reachable(uri: str | None, advice: str = RUN_ADVICE) -> str:
+    """Resolve the URI and make one cheap call; raise TrackingError naming it (redacted), why,
+    and what to do."""
     resolved = resolve_tracking_uri(uri)
     _quiet_http()
     from mlflow.tracking import MlflowClient
 
     try:
         MlflowClient(tracking_uri=resolved).search_experiments(max_results=1)
-    except Exception as exc:  # mlflow raises many types for one cause
-        raise TrackingError(
-            f"The MLflow tracking server at {redact(resolved)} cannot be reached "
-            f"({_reason(exc)}). Start it, fix --tracking-uri / MLFLOW_TRACKING_URI, or pass "
-            f"--no-tracking (or --tracking-optional to train anyway and log later with "
-            f"`forecaster track RUN_DIR`)."
-        ) from None
+    except Exception as exc:  # mlflow raises many types for one cause; all become this error
+        raise TrackingError(f"The MLflow tracking server at {redact(resolved)} cannot be "
+                            f"reached ({reason(exc, resolved)}). {advice}") from None
     return resolved
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return redact(text)[:300]
+_CAUSES = (("connection refused", "connection refused"),
+           ("name or service not known", "host name not found"),
+           ("nodename nor servname", "host name not found"),
+           ("temporary failure in name resolution", "host name not found"),
+           ("timed out", "timed out"),
+           ("certificate verify failed", "its TLS certificate is not trusted"))
+
+
+def reason(exc: BaseException, uri: str | None = None) -> str:
+    """Why a call to MLflow failed, short and scrubbed of secrets: a known network cause, the
+    HTTP status, or the first line of the message."""
+    text = str(exc)
+    lowered = text.lower()
+    for needle, cause in _CAUSES:
+        if needle in lowered:
+            return cause
+    status = re.search(r"error code (\d{3})", text)
+    if status:
+        return f"HTTP {status.group(1)}" + (" - check the credentials"
+                                            if status.group(1) in ("401", "403") else "")
+    return first_line(exc, uri)
 
 
 def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
@@ -131,8 +169,9 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
         done = ", ".join(tracked.logged) or "nothing"
         raise TrackingError(
             f"Logging to MLflow at {redact(resolved)} failed at the {tracked.step} "
-            f"({_reason(exc)}). Logged before that: {done}. The run directory '{run_dir}' is "
-            f"complete; log it later with: forecaster track {run_dir} --tracking-uri URI"
+            f"({reason(exc, resolved)}). Logged before that: {done}. The run directory "
+            f"'{run_dir}' is complete; log it later with: forecaster track {run_dir} "
+            f"--tracking-uri URI"
             + (f" --register {register}" if register else "") + "."
         ) from None
     return tracked

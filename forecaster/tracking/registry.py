@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from forecaster.errors import ConfigError
-from forecaster.tracking.mlflow_run import _quiet_http, using_tracking_uri
+from forecaster.tracking.mlflow_run import (
+    SERVER_ADVICE,
+    TrackingError,
+    _quiet_http,
+    check_reachable,
+    reason,
+    using_tracking_uri,
+)
 from forecaster.tracking.uri import redact, resolve_tracking_uri
 
 
-def _client(uri: str | None):
-    _quiet_http()
+@contextmanager
+def _registry(uri: str | None) -> Iterator[Any]:
+    """A client of the registry at `uri`, once the server has answered one cheap call. A server
+    that fails after that (it went away, refused a call) is a TrackingError too: one line with
+    the redacted URI, the cause and what to do, never MLflow's chained traceback."""
+    import requests
+    from mlflow.exceptions import MlflowException
     from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=resolve_tracking_uri(uri))
+    resolved = check_reachable(uri, SERVER_ADVICE)
+    try:
+        yield MlflowClient(tracking_uri=resolved)
+    except (MlflowException, requests.exceptions.RequestException, OSError) as exc:
+        raise TrackingError(f"The MLflow model registry at {redact(resolved)} failed "
+                            f"({reason(exc, resolved)}). {SERVER_ADVICE}") from None
 
 
 def _when(ms: int | None) -> str:
@@ -22,7 +41,11 @@ def _when(ms: int | None) -> str:
 
 
 def list_versions(uri: str | None, name: str | None = None) -> list[dict[str, Any]]:
-    client = _client(uri)
+    with _registry(uri) as client:
+        return _versions(client, name)
+
+
+def _versions(client: Any, name: str | None) -> list[dict[str, Any]]:
     query = f"name='{name}'" if name else ""
     rows = []
     aliases: dict[str, dict[str, list[str]]] = {}
@@ -61,16 +84,28 @@ def _round(value: float | None) -> float | None:
 
 
 def set_alias(uri: str | None, name: str, version: str, alias: str) -> None:
-    client = _client(uri)
-    try:
-        client.get_model_version(name, str(version))
-    except Exception:
-        raise ConfigError(f"Model '{name}' has no version {version}; see `forecaster models "
-                          f"list {name}`.") from None
-    client.set_registered_model_alias(name, alias, str(version))
+    from mlflow.exceptions import MlflowException
+
+    with _registry(uri) as client:
+        try:
+            client.get_model_version(name, str(version))
+        except MlflowException as exc:
+            if not _not_found(exc):
+                raise
+            raise ConfigError(f"Model '{name}' has no version {version}; see `forecaster models "
+                              f"list {name}`.") from None
+        client.set_registered_model_alias(name, alias, str(version))
 
 
-def _resolve(client: Any, reference: str):
+def _not_found(exc: Any) -> bool:
+    """MLflow's answer for a missing name, version or alias (not a server failure)."""
+    return getattr(exc, "error_code", "") in ("RESOURCE_DOES_NOT_EXIST",
+                                              "INVALID_PARAMETER_VALUE")
+
+
+def _resolve(client: Any, reference: str) -> Any:
+    from mlflow.exceptions import MlflowException
+
     reference = reference.removeprefix("models:/")
     try:
         if "@" in reference:
@@ -80,13 +115,19 @@ def _resolve(client: Any, reference: str):
         return client.get_model_version(name, version)
     except ValueError:
         raise ConfigError(f"'{reference}' is not NAME@ALIAS or NAME/VERSION.") from None
-    except Exception as exc:
-        raise ConfigError(f"No registered model version '{reference}' ({exc}). See "
+    except MlflowException as exc:
+        if not _not_found(exc):
+            raise
+        raise ConfigError(f"No registered model version '{reference}' ({reason(exc)}). See "
                           f"`forecaster models list`.") from None
 
 
 def describe_version(uri: str | None, reference: str) -> dict[str, Any]:
-    client = _client(uri)
+    with _registry(uri) as client:
+        return _description(client, reference)
+
+
+def _description(client: Any, reference: str) -> dict[str, Any]:
     version = _resolve(client, reference)
     run = client.get_run(version.run_id)
     metrics = run.data.metrics
@@ -113,11 +154,11 @@ def load_registered(reference: str, uri: str | None):
     _quiet_http()
     import mlflow
 
+    resolved = resolve_tracking_uri(uri)
     try:
-        with using_tracking_uri(resolve_tracking_uri(uri)):
+        with using_tracking_uri(resolved):
             model = mlflow.pyfunc.load_model(reference)
-    except Exception as exc:
-        reason = redact(str(exc).splitlines()[0][:200]) if str(exc) else type(exc).__name__
-        raise ConfigError(f"Cannot load '{reference}' from MLflow at "
-                          f"{redact(resolve_tracking_uri(uri))} ({reason}).") from None
+    except Exception as exc:  # a missing model, a lost server, a broken artefact alike
+        raise ConfigError(f"Cannot load '{reference}' from MLflow at {redact(resolved)} "
+                          f"({reason(exc, resolved)}).") from None
     return model.unwrap_python_model().model
