@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from forecaster.data.files import first_line
 from forecaster.errors import DataError
 
 KINDS = ("auto", "text", "sequence")
@@ -19,24 +20,11 @@ def resolve_kind(kind: str, path: Path, steps: int | None, text_column: str = "t
         return "sequence"
     from forecaster.classification.sequence_data import is_number
 
-    header = _first_line(path)
-    if header is None:
-        return "text"  # unreadable: the reader names the problem
+    header = first_line(path, "utf-8", errors="replace")
     names = [name.strip().strip('"') for name in header.split(",")]
     if text_column not in names and all(is_number(name) for name in names):
         return "sequence"
     return "text"
-
-
-def _first_line(path: Path) -> str | None:
-    import gzip
-
-    try:
-        opener = gzip.open if path.suffix.lower() == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-            return handle.readline()
-    except OSError:
-        return None
 
 
 def read_cases(path: Path, kind: str, *, steps: int | None = None, text_column: str = "text",

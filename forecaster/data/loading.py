@@ -6,7 +6,9 @@ first offending rows (as line numbers of the file, header = line 1), and says wh
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,13 +16,18 @@ import numpy as np
 import pandas as pd
 
 from forecaster.data.choices import FILL_METHODS, FillMethod
-from forecaster.data.files import decode_text, file_bytes
+from forecaster.data.dates import parse_dates, quick_parse
+from forecaster.data.files import decode_text, read_input
 from forecaster.data.frequency import infer_frequency
+from forecaster.data.printable import printable, printable_list
+from forecaster.data.spacing import duplicate_hint, spacing, spacing_note
 from forecaster.errors import DataError
 
-_DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day", "month", "week", "period")
+_DATE_NAMES = ("date", "datetime", "timestamp", "time", "ds", "day", "month", "week", "period",
+               "year")
 _SHOWN = 5  # how many offending rows an error quotes
-_COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst")
+# beyond this, squares of values and of their differences (MSE, variance) overflow float64
+LARGEST_VALUE = 1e150
 
 
 @dataclass
@@ -71,71 +78,89 @@ def _list_lines(lines: np.ndarray) -> str:
 
 
 def read_csv(path: str | Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, str]:
-    """Read a CSV file into strings-preserving pandas types; return it with the file's SHA-256."""
+    """Read a CSV file (compressed or not, a pipe too) into a frame; return it with the SHA-256
+    of the file as stored. The file is read once, into memory, and parsed from there."""
     path = Path(path)
-    raw = file_bytes(path, "CSV", expect="a header line and data rows")
-    sha = hashlib.sha256(raw).hexdigest()
-    if path.suffix.lower() not in _COMPRESSED:  # pandas reads compressed files itself
-        decode_text(path, raw, encoding)
+    raw, sha = read_input(path, "CSV", expect="a header line and data rows")
+    text = decode_text(path, raw, encoding).removeprefix("\ufeff")  # a BOM is not a column
+    shown = printable(path)
+    _refuse_repeated_names(text, shown)
     try:
-        frame = pd.read_csv(path, encoding=encoding, compression="infer",
-                            skip_blank_lines=False)
+        frame = pd.read_csv(io.StringIO(text), skip_blank_lines=False)
         frame = frame.dropna(how="all")  # blank lines; their labels keep the line numbers
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"File '{path}' is not valid {encoding} text (byte {exc.start} cannot be decoded). "
-            f"Save it as UTF-8, or pass its encoding with --encoding (e.g. --encoding latin-1)."
-        ) from None
     except pd.errors.EmptyDataError:
-        raise DataError(f"File '{path}' has no columns. Pass a CSV with a header line.") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        reason = str(exc).strip().splitlines()[0]
-        raise DataError(f"File '{path}' could not be read as CSV: {reason}. Check that it is a "
+        raise DataError(f"File '{shown}' has no columns. Pass a CSV with a header line.") from None
+    except pd.errors.ParserError as exc:
+        reason = printable(str(exc).strip().splitlines()[0])
+        raise DataError(f"File '{shown}' could not be read as CSV: {reason}. Check that it is a "
                         f"comma-separated text file with one header line.") from None
     if frame.shape[1] < 2 or frame.empty:
         raise DataError(
-            f"File '{path}' does not look like a CSV series: it has {frame.shape[1]} column(s) and "
-            f"{len(frame)} data row(s). Expected a header line, a date column and at least one "
-            f"numeric column, separated by commas."
+            f"File '{shown}' does not look like a CSV series: it has {frame.shape[1]} column(s) "
+            f"and {len(frame)} data row(s). Expected a header line, a date column and at least "
+            f"one numeric column, separated by commas."
         )
     return frame, sha
 
 
-def _parse_dates(column: pd.Series) -> pd.Series:
-    if pd.api.types.is_integer_dtype(column) and column.between(10_000_101, 99_991_231).all():
-        return pd.to_datetime(column.astype(str), format="%Y%m%d", errors="coerce")
-    return pd.to_datetime(column, errors="coerce", format="mixed")
+def _refuse_repeated_names(text: str, shown: str) -> None:
+    """pandas would rename a second 'Close' to 'Close.1' and the user's --target would silently
+    read the first one only."""
+    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
+    seen: dict[str, int] = {}
+    for position, name in enumerate((name.strip() for name in header), start=1):
+        if name and name in seen:
+            raise DataError(
+                f"File '{shown}' has two columns named '{printable(name)}' (columns "
+                f"{seen[name]} and {position} of the header line). Rename or remove one of them."
+            )
+        seen.setdefault(name, position)
 
 
 def find_date_column(frame: pd.DataFrame, source: str, date_column: str | None) -> str:
     """The explicit date column, else one with a date-like name, else the first that parses."""
     if date_column is not None:
         if date_column not in frame.columns:
-            raise DataError(f"Date column '{date_column}' is not in '{source}'. Columns there: "
-                            f"{', '.join(map(str, frame.columns))}. Pass one with --date-column.")
+            raise DataError(f"Date column '{printable(date_column)}' is not in "
+                            f"'{printable(source)}'. Columns there: "
+                            f"{printable_list(frame.columns)}. Pass one with --date-column.")
         return date_column
     named = [c for c in frame.columns if str(c).strip().lower() in _DATE_NAMES]
     for column in named + [c for c in frame.columns if c not in named]:
         if pd.api.types.is_numeric_dtype(frame[column]) and column not in named:
             continue
-        if _parse_dates(frame[column].head(50)).notna().mean() >= 0.8:
+        if quick_parse(frame[column].dropna().head(50)).notna().mean() >= 0.8:
             return str(column)
-    raise DataError(f"No date column found in '{source}' (columns: "
-                    f"{', '.join(map(str, frame.columns))}). Name it with --date-column.")
+    raise DataError(f"No date column found in '{printable(source)}' (columns: "
+                    f"{printable_list(frame.columns)}). Name it with --date-column.")
 
 
 def _numeric(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
+    """The column as float64; text, inf and values too large to square are refused by line."""
     values = frame[column]
+    where = f"Column '{printable(column)}' in '{printable(source)}'"
     if pd.api.types.is_numeric_dtype(values):
-        return values.astype(np.float64)
-    converted = pd.to_numeric(values, errors="coerce")
-    bad = np.flatnonzero(converted.isna().to_numpy() & values.notna().to_numpy())
+        converted = values.astype(np.float64)
+    else:
+        converted = pd.to_numeric(values, errors="coerce").astype(np.float64)
+        bad = np.flatnonzero(converted.isna().to_numpy() & values.notna().to_numpy())
+        if len(bad):
+            lines = _file_lines(frame)
+            examples = ", ".join(f"line {lines[p]}: {values.iloc[p]!r}" for p in bad[:_SHOWN])
+            raise DataError(f"{where} has {len(bad)} non-numeric value(s) ({examples}). Fix or "
+                            f"remove those rows.")
+    array = converted.to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(np.isinf(array) | (np.abs(array) > LARGEST_VALUE))
     if len(bad):
         lines = _file_lines(frame)
         examples = ", ".join(f"line {lines[p]}: {values.iloc[p]!r}" for p in bad[:_SHOWN])
-        raise DataError(f"Column '{column}' in '{source}' has {len(bad)} non-numeric value(s) "
-                        f"({examples}). Fix or remove those rows.")
-    return converted.astype(np.float64)
+        raise DataError(
+            f"{where} has {len(bad)} value(s) that are infinite or too large to compute with "
+            f"(beyond ±{LARGEST_VALUE:g}; {examples}). Fix or remove those rows, or rescale the "
+            f"column (e.g. to thousands)."
+        )
+    return converted
 
 
 def select_series(
@@ -150,51 +175,67 @@ def select_series(
 ) -> SeriesData:
     """Validate a raw table and keep the date index, the target and the input columns."""
     features = list(features or [])
+    shown = printable(source)
     date_col = find_date_column(frame, source, date_column)
     value_columns = [c for c in frame.columns if c != date_col]
     if target is None:
         numeric = [c for c in value_columns if pd.api.types.is_numeric_dtype(frame[c])]
         if len(numeric) != 1:
-            raise DataError(f"Say which column to forecast with --target; '{source}' has "
-                            f"columns {', '.join(map(str, value_columns))}.")
+            raise DataError(f"Say which column to forecast with --target; '{shown}' has "
+                            f"columns {printable_list(value_columns)}.")
         target = str(numeric[0])
     for role, name in [("target", target)] + [("feature", f) for f in features]:
         if name not in frame.columns or name == date_col:
-            raise DataError(f"The {role} column '{name}' is not in '{source}'. Columns there: "
-                            f"{', '.join(map(str, value_columns))} (dates in '{date_col}').")
+            raise DataError(f"The {role} column '{printable(name)}' is not in '{shown}'. Columns "
+                            f"there: {printable_list(value_columns)} (dates in "
+                            f"'{printable(date_col)}').")
     if target in features:
-        raise DataError(f"'{target}' is the target; do not list it in --features as well.")
-    dates = _parse_dates(frame[date_col])
+        raise DataError(f"'{printable(target)}' is the target; do not list it in --features as "
+                        f"well.")
     lines = _file_lines(frame)
-    bad = np.flatnonzero(dates.isna().to_numpy())
-    if len(bad):
-        examples = ", ".join(f"line {lines[p]}: {frame[date_col].iloc[p]!r}" for p in bad[:_SHOWN])
-        raise DataError(f"Column '{date_col}' in '{source}' has {len(bad)} date(s) that cannot be "
-                        f"parsed ({examples}). Use ISO dates such as 2018-12-31.")
+    dates, notes = parse_dates(frame[date_col], column=date_col, source=source, lines=lines)
     duplicated = np.flatnonzero(dates.duplicated(keep=False).to_numpy())
     if len(duplicated):
         raise DataError(
-            f"Column '{date_col}' in '{source}' has {len(duplicated)} rows with repeated dates "
-            f"(lines {_list_lines(lines[duplicated])}; first repeated date "
-            f"{dates.iloc[duplicated[0]].date()}). A series needs one row per date: if the file "
+            f"Column '{printable(date_col)}' in '{shown}' has {len(duplicated)} rows with "
+            f"repeated dates (lines {_list_lines(lines[duplicated])}; first repeated date "
+            f"{dates.iloc[duplicated[0]]}). A series needs one row per date: if the file "
             f"holds several series in long format (e.g. a Symbol column), keep one of them."
+            f"{duplicate_hint(dates)}"
         )
     columns = [target, *features]
     data = pd.DataFrame({c: _numeric(frame, c, source).to_numpy() for c in columns},
                         index=pd.DatetimeIndex(dates, name=date_col))
     order = np.argsort(data.index.asi8, kind="stable")
-    notes: list[str] = []
     if not (order == np.arange(len(order))).all():
         notes.append("rows were not in date order; sorted them")
     data = data.iloc[order]
+    data = _even_out(data, date_col, fill, notes)
     data = _handle_missing(data, source, fill, lines[order], notes)
     if len(data) < 2:
-        raise DataError(f"'{source}' has {len(data)} usable row(s); a series needs many more.")
+        raise DataError(f"'{shown}' has {len(data)} usable row(s); a series needs many more.")
     if np.ptp(data[target].to_numpy()) == 0:
-        raise DataError(f"The target '{target}' in '{source}' is constant ({data[target].iloc[0]})"
-                        f": there is nothing to forecast. Check that it is the right column.")
+        raise DataError(f"The target '{printable(target)}' in '{shown}' is constant "
+                        f"({data[target].iloc[0]}): there is nothing to forecast. Check that it "
+                        f"is the right column.")
     return SeriesData(data, target, features, source, infer_frequency(data.index), file_sha256,
                       notes)
+
+
+def _even_out(data: pd.DataFrame, date_col: str, fill: FillMethod | None,
+              notes: list[str]) -> pd.DataFrame:
+    """Say where the dates are uneven; with --fill ffill/interpolate insert the missing dates
+    of a regular series (as empty rows, which the fill then fills)."""
+    found = spacing(data.index, infer_frequency(data.index))
+    if found is None:
+        return data
+    if fill in ("ffill", "interpolate") and found.grid is not None and found.off_grid.empty \
+            and len(found.missing):
+        notes.append(f"inserted {len(found.missing)} missing date(s) on the usual step "
+                     f"'{found.step}' (first {found.missing[0]}) for --fill {fill}")
+        return data.reindex(found.grid.rename(data.index.name))
+    notes.append(spacing_note(found, data.index, date_col))
+    return data
 
 
 def _handle_missing(data: pd.DataFrame, source: str, fill: FillMethod | None,
@@ -206,13 +247,18 @@ def _handle_missing(data: pd.DataFrame, source: str, fill: FillMethod | None,
         rows = np.flatnonzero(missing.any(axis=1))
         cols = [c for c, m in zip(data.columns, missing.any(axis=0), strict=True) if m]
         raise DataError(
-            f"'{source}' has {int(missing.sum())} missing value(s) in column(s) "
-            f"{', '.join(cols)} (lines {_list_lines(lines[rows])}). Pass --fill ffill (carry the "
-            f"last value forward), --fill interpolate (straight line between neighbours) or "
+            f"'{printable(source)}' has {int(missing.sum())} missing value(s) in column(s) "
+            f"{printable_list(cols)} (lines {_list_lines(lines[rows])}). Pass --fill ffill (carry "
+            f"the last value forward), --fill interpolate (straight line between neighbours) or "
             f"--fill drop (remove those rows) to accept them."
         )
     if fill not in FILL_METHODS:
-        raise DataError(f"--fill must be one of {', '.join(FILL_METHODS)}, not '{fill}'.")
+        raise DataError(f"--fill must be one of {', '.join(FILL_METHODS)}, not "
+                        f"'{printable(fill)}'.")
+    empty = [str(c) for c, m in zip(data.columns, missing.all(axis=0), strict=True) if m]
+    if empty:
+        raise DataError(f"Column(s) {printable_list(empty)} in '{printable(source)}' have no "
+                        f"values at all: --fill has nothing to fill from. Check the column names.")
     count = int(missing.sum())
     if fill == "drop":
         data = data.dropna()

@@ -6,19 +6,15 @@ scheduled job starts, without loading any data.
 
 from __future__ import annotations
 
-import bz2
 import csv
-import gzip
-import lzma
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
 
+from forecaster.data.files import COMPRESSED, first_line
+from forecaster.data.printable import printable, printable_list
 from forecaster.errors import DataError
 from forecaster.pipeline.fields import suggestion
 from forecaster.pipeline.schema import ClassifyPipeline, Pipeline, matching_files
 
-_OPENERS: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _PLAIN = {".csv", ".txt", ".tsv", ""}
 
 
@@ -39,18 +35,14 @@ def named_columns(pipeline: Pipeline) -> list[tuple[str, str]]:
 def header(path: Path, encoding: str) -> list[str] | None:
     """The first line of a CSV as column names; None for a format this does not read."""
     last = path.suffix.lower()
-    if last in _OPENERS:
-        opener = _OPENERS[last]
-    elif last in _PLAIN:
-        opener = open
-    else:
+    if last not in COMPRESSED and last not in _PLAIN:
         return None
+    line = first_line(path, encoding)
     try:
-        with opener(path, "rt", encoding=encoding, newline="") as stream:
-            return [name.strip() for name in next(csv.reader(stream), [])]
-    except (OSError, UnicodeDecodeError, EOFError, csv.Error) as exc:
-        raise DataError(f"Cannot read the header line of '{path}' ({exc}). Check that it is a "
-                        f"{encoding} CSV file, or set data.encoding.") from None
+        return [name.strip() for name in next(csv.reader([line]), [])]
+    except csv.Error as exc:
+        raise DataError(f"Cannot read the header line of '{printable(path)}' ({exc}). Check "
+                        f"that it is a {encoding} CSV file, or set data.encoding.") from None
 
 
 def check_columns(pipeline: Pipeline, shown: str | None = None) -> None:
@@ -67,8 +59,9 @@ def check_columns(pipeline: Pipeline, shown: str | None = None) -> None:
             continue
         for key, column in named:
             if column not in columns:
-                problems.append(f"{shown}: '{key}' names column '{column}', which is not in "
-                                f"{path} (columns: {', '.join(columns)})"
+                problems.append(f"{shown}: '{key}' names column '{printable(column)}', which "
+                                f"is not in {printable(path)} (columns: "
+                                f"{printable_list(columns)})"
                                 f"{suggestion(column, columns)}.")
     if problems:
         raise DataError("\n".join(problems))
