@@ -18,18 +18,22 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
+_SHOWN = 200  # characters of a value quoted in a message: a long list must not flood it
+
 
 def show(value: Any) -> str:
-    """A value as the user wrote it in YAML: strings quoted, null/true/false spelt the YAML way."""
+    """A value as the user wrote it in YAML: strings quoted, null/true/false spelt the YAML way;
+    control characters escaped and long values cut, so a message stays one readable line."""
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value)
     if isinstance(value, dict):
         return "a mapping"
-    return str(value)
+    text = repr(value) if isinstance(value, str | list | tuple) else str(value)
+    if not text.isprintable():
+        text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}… ({len(text)} characters)"
 
 
 def suggestion(word: Any, choices: list[str] | tuple[str, ...]) -> str:

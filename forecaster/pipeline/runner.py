@@ -75,7 +75,7 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
             events.emit("stale_lock_cleared", note=lock.note)
         _remove_partial_outputs(out)
         previous = None if force else Manifest.load(out)  # corrupt: says use --force
-        manifest = Manifest(str(pipeline.source_file), sha256_file(pipeline.source_file),
+        manifest = Manifest(str(pipeline.source_file), pipeline.source_sha256,
                             pipeline.config_hash(),
                             {str(path): sha256_file(path) for path in _inputs(pipeline)})
         events.emit("job_started", pipeline=str(pipeline.source_file), name=pipeline.name,

@@ -33,6 +33,7 @@ from forecaster.pipeline.reading import (
     parse_override,
     read_file,
     resolve_paths,
+    shown_set,
 )
 from forecaster.pipeline.sections import (
     MODES,
@@ -64,6 +65,7 @@ class _PipelineBase(BaseModel):
         data: ForecastData | ClassifyData
         output: Output
     _source_file: Path | None = PrivateAttr(default=None)
+    _source_sha256: str | None = PrivateAttr(default=None)
     _overrides: tuple[str, ...] = PrivateAttr(default=())
 
     @model_validator(mode="before")
@@ -85,6 +87,14 @@ class _PipelineBase(BaseModel):
             raise AttributeError("This pipeline was built in code, not read by load_pipeline, "
                                  "so it has no source_file.")
         return self._source_file
+
+    @property
+    def source_sha256(self) -> str:
+        """SHA-256 of the pipeline file's bytes as they were read (once: it may be a pipe)."""
+        if self._source_sha256 is None:
+            raise AttributeError("This pipeline was built in code, not read by load_pipeline, "
+                                 "so it has no source file to hash.")
+        return self._source_sha256
 
     @property
     def overrides(self) -> tuple[str, ...]:
@@ -198,8 +208,13 @@ def load_pipeline(path: str | Path, overrides: Sequence[str] = ()) -> Pipeline:
     `<current directory>/runs/pipelines/<name>`; `name` defaults to the file's stem.
     """
     shown = str(path)
-    file = Path(path).expanduser().resolve()
-    raw = resolve_paths(read_file(file, shown), (), file.parent)
+    file = Path(path).expanduser()
+    # a pipe such as <(...) or /dev/stdin: its "folder" means nothing, so its relative paths
+    # are taken from the current directory, and resolving it would name the pipe's inode
+    regular = not file.exists() or file.is_file() or file.is_dir()
+    file = file.resolve() if regular else file.absolute()
+    read = read_file(file, shown)
+    raw = resolve_paths(read.data, (), file.parent if regular else Path.cwd())
     origins: dict[Loc, str] = {}
     for text in overrides:
         keys, value = parse_override(text)
@@ -211,7 +226,7 @@ def load_pipeline(path: str | Path, overrides: Sequence[str] = ()) -> Pipeline:
     def where(loc: Loc) -> str:
         for keys, text in origins.items():
             if loc[: len(keys)] == keys or keys[: len(loc)] == loc:
-                return f"{shown} (--set {text})"
+                return f"{shown} (--set {shown_set(text)})"
         return shown
 
     task = raw.get("task", "forecast")
@@ -231,6 +246,7 @@ def load_pipeline(path: str | Path, overrides: Sequence[str] = ()) -> Pipeline:
             lines.append(f"{where(loc)}: {text}.")
         raise ConfigError("\n".join(lines)) from None
     pipeline._source_file = file
+    pipeline._source_sha256 = read.sha256
     pipeline._overrides = tuple(overrides)
     _check_inputs(pipeline, where)
     return pipeline
