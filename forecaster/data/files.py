@@ -16,8 +16,9 @@ import lzma
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from forecaster.data.printable import printable
 from forecaster.errors import DataError
@@ -80,9 +81,9 @@ def decompress(path: Path, raw: bytes) -> bytes:
         if form == "gzip":
             return gzip.decompress(raw)
         if form == "bzip2":
-            return bz2.decompress(raw)
+            return _streams(bz2.BZ2Decompressor, raw)
         if form == "xz":
-            return lzma.decompress(raw)
+            return _streams(lzma.LZMADecompressor, raw)
         return _zip_member(path, raw)
     except _DAMAGED as exc:
         raise DataError(
@@ -90,6 +91,19 @@ def decompress(path: Path, raw: bytes) -> bytes:
             f"{form} ({exc or type(exc).__name__}); it may be truncated or not {form} at all. "
             f"Pass an intact {form} file, or rename it if it is not compressed."
         ) from None
+
+
+def _streams(make: Callable[[], Any], raw: bytes) -> bytes:
+    """Every stream in `raw` (files may be concatenated); one that ends early is an EOFError
+    (the library's own one-shot functions raise a bare ValueError for that)."""
+    parts = []
+    while raw:
+        decompressor = make()
+        parts.append(decompressor.decompress(raw))
+        if not decompressor.eof:
+            raise EOFError("compressed data ended before the end-of-stream marker")
+        raw = decompressor.unused_data
+    return b"".join(parts)
 
 
 def _zip_member(path: Path, raw: bytes) -> bytes:
