@@ -22,7 +22,14 @@ _EPOCH_UNITS = (("s", "seconds", 1e8, 1e10), ("ms", "milliseconds", 1e11, 1e13),
 
 
 def _examples(values: pd.Series, positions: np.ndarray, lines: np.ndarray) -> str:
-    shown = ", ".join(f"line {lines[p]}: {values.iloc[p]!r}" for p in positions[:SHOWN])
+    """'line 6: 19490231, line 9: ...' (text quoted, numbers as written)."""
+    def shown_value(value: object) -> str:
+        if isinstance(value, (float, np.floating)):
+            return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
+        return repr(str(value))
+
+    shown = ", ".join(f"line {lines[p]}: {shown_value(values.iloc[p])}"
+                      for p in positions[:SHOWN])
     more = len(positions) - SHOWN
     return shown + (f" and {more} more" if more > 0 else "")
 
