@@ -17,3 +17,24 @@ class ConfigError(ForecasterError):
 
 class ModelFileError(ForecasterError):
     """A saved model directory is missing, incomplete or from an incompatible version."""
+
+
+class OutputError(ForecasterError):
+    """An output cannot be written where asked (disk full, no permission, a file on the way,
+    a name too long), or writing it there would destroy files that are not ours."""
+
+
+def __getattr__(name: str) -> type:
+    """`NotFittedError`, built on first use: it subclasses scikit-learn's NotFittedError, and
+    importing scikit-learn here would slow every command (`--help` included) by about a second."""
+    if name != "NotFittedError":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global NotFittedError
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    class NotFittedError(ForecasterError, SklearnNotFittedError):
+        """An estimator was used before `fit` (or `load`): a ForecasterError for the CLI (exit
+        2) and scikit-learn's NotFittedError for code that catches that."""
+
+    NotFittedError.__module__ = __name__
+    return NotFittedError

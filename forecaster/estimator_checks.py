@@ -1,5 +1,6 @@
 """Checks and names shared by every estimator built on the recurrent core (Forecaster,
-SequenceClassifier): the encoder settings are the same, so their validation is too."""
+TextClassifier, SequenceClassifier): the encoder settings are the same, so their validation is
+too, and so is the one test of whether an estimator has been fitted."""
 
 from __future__ import annotations
 
@@ -28,8 +29,34 @@ def check_encoder_params(estimator: Any, positive: tuple[str, ...] = ()) -> None
         value = getattr(estimator, name)
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ConfigError(f"{name}={value!r} must be a positive whole number.")
-    if not 0.0 <= estimator.dropout < 1.0:
-        raise ConfigError(f"dropout={estimator.dropout!r} must be in [0, 1).")
+    dropout = estimator.dropout
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float) \
+            or not 0.0 <= dropout < 1.0:
+        raise ConfigError(f"dropout={dropout!r} must be in [0, 1), a share of units.")
+    if not isinstance(estimator.bidirectional, bool | np.bool_):
+        raise ConfigError(f"bidirectional={estimator.bidirectional!r} must be True or False.")
+
+
+def check_is_fitted(estimator: Any) -> None:
+    """NotFittedError (a ForecasterError and scikit-learn's NotFittedError) unless `estimator`
+    has a trained network; every public method that needs one calls this first."""
+    if getattr(estimator, "network_", None) is None:
+        from forecaster.errors import NotFittedError
+
+        name = type(estimator).__name__
+        raise NotFittedError(f"This {name} is not fitted yet: call fit() first, or "
+                             f"{name}.load() a saved model.")
+
+
+def is_fitted(estimator: Any) -> bool:
+    """scikit-learn's `__sklearn_is_fitted__` protocol: fitted once it has a network."""
+    return getattr(estimator, "network_", None) is not None
+
+
+def saved_params(estimator: Any) -> dict[str, Any]:
+    """The architecture settings a model file keeps: every `__init__` argument but `training`
+    (saved on its own, with what the run did)."""
+    return {k: v for k, v in estimator.get_params(deep=False).items() if k != "training"}
 
 
 def cell_label(estimator: Any) -> str:

@@ -68,12 +68,9 @@ def train_network(build: Callable[[], nn.Module], train: SequenceBatches,
     through the one fit loop, and return it on the CPU with its History."""
     torch.manual_seed(config.seed)
     network = build()
-    try:
-        history = fit(network, train, val if len(val) else None, nn.functional.cross_entropy,
-                      config, metrics={"accuracy": accuracy}, reporter=reporter,
-                      checkpoint=checkpoint)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    history = fit(network, train, val if len(val) else None, nn.functional.cross_entropy,
+                  config, metrics={"accuracy": accuracy}, reporter=reporter,
+                  checkpoint=checkpoint)
     network.to("cpu")
     return network, history
 

@@ -19,6 +19,7 @@ import torch
 from forecaster.classification.evaluation import BASELINE_LABELS, ClassificationEvaluation
 from forecaster.classification.raw_input import TEXT_COLUMN, flatten_sequences
 from forecaster.classification.sequence_data import SequenceSet
+from forecaster.estimator_checks import saved_params
 from forecaster.forecasting.report import write_json
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
 from forecaster.training.checkpoint import Checkpoint
@@ -139,7 +140,7 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
     summary = {
         "task": "classification",
         "data": _data_summary(train, test, list(model.classes_), files or {}),
-        "model": {**model.get_params(), "label": model.label},
+        "model": {**saved_params(model), "label": model.label},
         "baselines": {name: BASELINE_LABELS.get(name, name)
                       for name in evaluation.metrics if name != "model"},
         "training": {**asdict(model.train_config_), "epochs_run": history.epochs_run,

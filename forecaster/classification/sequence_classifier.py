@@ -6,10 +6,10 @@ Variable lengths are packed, so padding never reaches the cell and never changes
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from forecaster.classification.batches import SequenceBatches
 from forecaster.classification.common import (
@@ -23,16 +23,26 @@ from forecaster.classification.common import (
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.core import EncoderConfig, EncoderWithHead
-from forecaster.errors import ConfigError, DataError, ModelFileError
-from forecaster.estimator_checks import cell_label, check_encoder_params
-from forecaster.forecasting.persistence import read_model_dir, write_model_dir
+from forecaster.errors import DataError
+from forecaster.estimator_checks import (
+    cell_label,
+    check_encoder_params,
+    check_is_fitted,
+    is_fitted,
+    saved_params,
+)
+from forecaster.forecasting.persistence import (
+    load_weights,
+    read_model_dir,
+    write_model_dir,
+)
 from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import TrainConfig
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 
-class SequenceClassifier:
+class SequenceClassifier(BaseEstimator):
     """Classify numeric sequences with an RNN, LSTM or GRU encoder and a linear head.
 
     Each channel is standardised with the mean and deviation of the training cases (padding
@@ -59,10 +69,8 @@ class SequenceClassifier:
         self.pooling = pooling
         self.training = training
 
-    def get_params(self) -> dict[str, Any]:
-        return {"cell": self.cell, "hidden_size": self.hidden_size,
-                "num_layers": self.num_layers, "bidirectional": self.bidirectional,
-                "dropout": self.dropout, "pooling": self.pooling}
+    def __sklearn_is_fitted__(self) -> bool:
+        return is_fitted(self)
 
     @property
     def label(self) -> str:
@@ -114,21 +122,16 @@ class SequenceClassifier:
                                torch.as_tensor(targets[rows], dtype=torch.long))
 
     # ------------------------------------------------------------------ prediction
-    def _check_fitted(self) -> None:
-        if getattr(self, "network_", None) is None:
-            raise ConfigError("This SequenceClassifier is not fitted yet: call fit() first, or "
-                              "load() a saved model.")
-
     def predict_proba(self, data: SequenceSet) -> np.ndarray:
         """(n, classes) probabilities, columns in the order of `classes_`."""
-        self._check_fitted()
+        check_is_fitted(self)
         return predict_probabilities(self.network_, torch.from_numpy(self._standardise(data)),
                                      torch.as_tensor(data.lengths, dtype=torch.long),
                                      len(self.classes_))
 
     def predict(self, data: SequenceSet) -> np.ndarray:
         """The most probable class of each case."""
-        self._check_fitted()
+        check_is_fitted(self)
         return np.asarray(self.classes_)[self.predict_proba(data).argmax(axis=1)]
 
     def evaluate(self, test: SequenceSet, train: SequenceSet | None = None
@@ -137,6 +140,7 @@ class SequenceClassifier:
         (the training set); without it, only the test set's own majority class is compared."""
         from sklearn.neighbors import KNeighborsClassifier
 
+        check_is_fitted(self)
         labels = check_known_labels(test.labels, self.classes_, test.source)
         predictions = {"model": self.predict(test),
                        "majority": majority_predictions(
@@ -152,9 +156,9 @@ class SequenceClassifier:
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write config.json + weights.safetensors atomically."""
-        self._check_fitted()
+        check_is_fitted(self)
         path = Path(path)
-        config = {"kind": "sequence_classifier", "params": self.get_params(),
+        config = {"kind": "sequence_classifier", "params": saved_params(self),
                   "encoder": self.encoder_config_.to_dict(), "classes": self.classes_,
                   "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
         with atomic_directory(path) as tmp:
@@ -163,16 +167,12 @@ class SequenceClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> SequenceClassifier:
-        config, state = read_model_dir(path)
-        if config.get("kind") != "sequence_classifier":
-            raise ModelFileError(f"'{path}' holds a {config.get('kind')!r} model, not a "
-                                 f"sequence classifier.")
+        config, state = read_model_dir(path, kind="sequence_classifier")  # schema-checked
         model = cls(**config["params"])
         model.encoder_config_ = EncoderConfig(**config["encoder"])
         model.classes_ = list(config["classes"])
-        model.network_ = EncoderWithHead(model.encoder_config_, len(model.classes_))
-        model.network_.load_state_dict(state)
-        model.network_.eval()
+        model.network_ = load_weights(
+            lambda: EncoderWithHead(model.encoder_config_, len(model.classes_)), state, path)
         model.mean_ = np.asarray(config["mean"], dtype=np.float32)
         model.scale_ = np.asarray(config["scale"], dtype=np.float32)
         return model

@@ -8,10 +8,10 @@ padding never reaches the cell and never changes a prediction.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from forecaster.classification.batches import SequenceBatches
 from forecaster.classification.common import (
@@ -26,9 +26,20 @@ from forecaster.classification.evaluation import ClassificationEvaluation, evalu
 from forecaster.classification.text_data import TextSet
 from forecaster.classification.vocabulary import OOV, Vocabulary, tokenize
 from forecaster.core import EmbeddingEncoderWithHead, EncoderConfig
-from forecaster.errors import ConfigError, DataError, ModelFileError
-from forecaster.estimator_checks import cell_label, check_encoder_params
-from forecaster.forecasting.persistence import read_model_dir, write_model_dir
+from forecaster.errors import ConfigError, DataError
+from forecaster.estimator_checks import (
+    cell_label,
+    check_encoder_params,
+    check_is_fitted,
+    is_fitted,
+    saved_params,
+)
+from forecaster.forecasting.persistence import (
+    load_weights,
+    read_model_dir,
+    saved_train_config,
+    write_model_dir,
+)
 from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import TrainConfig
 from forecaster.training.checkpoint import Checkpoint
@@ -37,7 +48,7 @@ from forecaster.training.reporting import RunReporter
 KIND = "text_classifier"
 
 
-class TextClassifier:
+class TextClassifier(BaseEstimator):
     """Classify texts with a word embedding, an RNN, LSTM or GRU encoder and a linear head.
 
     The vocabulary is the `max_words` most frequent tokens of the training part (never of the
@@ -80,12 +91,8 @@ class TextClassifier:
         self.word_dropout = word_dropout
         self.training = training
 
-    def get_params(self) -> dict[str, Any]:
-        return {"cell": self.cell, "hidden_size": self.hidden_size,
-                "num_layers": self.num_layers, "bidirectional": self.bidirectional,
-                "dropout": self.dropout, "pooling": self.pooling,
-                "embedding_dim": self.embedding_dim, "max_words": self.max_words,
-                "max_length": self.max_length, "word_dropout": self.word_dropout}
+    def __sklearn_is_fitted__(self) -> bool:
+        return is_fitted(self)
 
     @property
     def label(self) -> str:
@@ -136,20 +143,15 @@ class TextClassifier:
         return SequenceBatches(ids, lengths, torch.as_tensor(targets[rows], dtype=torch.long))
 
     # ------------------------------------------------------------------ prediction
-    def _check_fitted(self) -> None:
-        if getattr(self, "network_", None) is None:
-            raise ConfigError("This TextClassifier is not fitted yet: call fit() first, or "
-                              "load() a saved model.")
-
     def predict_proba(self, data: TextSet) -> np.ndarray:
         """(n, classes) probabilities, columns in the order of `classes_`."""
-        self._check_fitted()
+        check_is_fitted(self)
         ids, lengths = self._encode(data.texts)
         return predict_probabilities(self.network_, ids, lengths, len(self.classes_))
 
     def predict(self, data: TextSet) -> np.ndarray:
         """The most probable class of each text."""
-        self._check_fitted()
+        check_is_fitted(self)
         return np.asarray(self.classes_)[self.predict_proba(data).argmax(axis=1)]
 
     def evaluate(self, test: TextSet, train: TextSet | None = None
@@ -157,6 +159,7 @@ class TextClassifier:
         """Accuracy and macro-F1 beside the majority class and TF-IDF + logistic regression,
         both fitted on `train` (the training set); without it, only the test set's own
         majority class is compared."""
+        check_is_fitted(self)
         labels = check_known_labels(test.labels, self.classes_, test.source)
         predictions = {"model": self.predict(test),
                        "majority": majority_predictions(
@@ -171,9 +174,9 @@ class TextClassifier:
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
         """Write config.json (with the vocabulary) + weights.safetensors atomically."""
-        self._check_fitted()
+        check_is_fitted(self)
         path = Path(path)
-        config = {"kind": KIND, "params": self.get_params(),
+        config = {"kind": KIND, "params": saved_params(self),
                   "encoder": self.encoder_config_.to_dict(), "classes": self.classes_,
                   "vocabulary": self.vocabulary_.to_dict()}
         if getattr(self, "train_config_", None) is not None:
@@ -184,24 +187,16 @@ class TextClassifier:
 
     @classmethod
     def load(cls, path: str | Path) -> TextClassifier:
-        config, state = read_model_dir(path)
-        if config.get("kind") != KIND:
-            raise ModelFileError(f"'{path}' holds a {config.get('kind')!r} model, not a text "
-                                 f"classifier.")
-        model = cls(**config["params"])
+        config, state = read_model_dir(path, kind=KIND)  # schema-checked
+        training = (None if config.get("training") is None
+                    else saved_train_config(config["training"], path))
+        model = cls(**config["params"], training=training)
         model.encoder_config_ = EncoderConfig(**config["encoder"])
         model.classes_ = list(config["classes"])
         model.vocabulary_ = Vocabulary.from_dict(config["vocabulary"])
-        if "training" in config:
-            model.train_config_ = TrainConfig(**config["training"])
-        model.network_ = model._network()
-        try:
-            model.network_.load_state_dict(state)
-        except RuntimeError as exc:
-            raise ModelFileError(f"The weights in '{path}' do not fit the architecture in its "
-                                 f"config.json ({str(exc).splitlines()[0]}). Save the model "
-                                 f"again, or copy the whole model directory.") from None
-        model.network_.eval()
+        if training is not None:
+            model.train_config_ = training
+        model.network_ = load_weights(model._network, state, path)
         return model
 
 

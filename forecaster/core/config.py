@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+# the one import from the rest of the package: the error type users catch (a leaf module)
+from forecaster.errors import ConfigError
+
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 POOLINGS: tuple[str, ...] = ("last", "mean", "attention")
 
@@ -23,15 +26,19 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}.")
+            raise ConfigError(f"cell={self.cell!r} is not known; use one of {', '.join(CELLS)}.")
         if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {', '.join(POOLINGS)}, got {self.pooling!r}.")
+            raise ConfigError(f"pooling={self.pooling!r} is not known; use one of "
+                              f"{', '.join(POOLINGS)}.")
         for name in ("input_size", "hidden_size", "num_layers"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}.")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}.")
+                raise ConfigError(f"{name}={value!r} must be a positive whole number.")
+        if isinstance(self.dropout, bool) or not isinstance(self.dropout, int | float) \
+                or not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"dropout={self.dropout!r} must be in [0, 1), a share of units.")
+        if not isinstance(self.bidirectional, bool):
+            raise ConfigError(f"bidirectional={self.bidirectional!r} must be True or False.")
 
     @property
     def output_size(self) -> int:

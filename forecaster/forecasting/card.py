@@ -42,10 +42,14 @@ def model_card(summary: dict[str, Any]) -> str:
         "|---|" + "---:|" * len(_METRICS),
     ]
     for name, metrics in summary["metrics"].items():
-        cells = " | ".join(f"{metrics[m]:.4g}" for m in _METRICS)
+        cells = " | ".join("n/a" if metrics[m] is None else f"{metrics[m]:.4g}"
+                           for m in _METRICS)
         lines.append(f"| {'**' if name == 'model' else ''}{labels.get(name, name)}"
                      f"{'**' if name == 'model' else ''} | {cells} |")
-    lines += ["", f"Skill over the last-value forecast (1 − RMSE/RMSE naive): "
-                  f"{summary['skill_vs_naive']:+.3f}.", "", "![forecast](plot.png)", "",
-              "![loss](loss.png)", ""]
+    skill = summary["skill_vs_naive"]
+    lines += [""] + [f"{metric.upper()}: {why}." for metric, why in
+                     summary.get("metrics_not_computed", {}).items()]
+    lines += ["", "Skill over the last-value forecast (1 − RMSE/RMSE naive): "
+                  + ("not computable" if skill is None else f"{skill:+.3f}") + ".", "",
+              "![forecast](plot.png)", "", "![loss](loss.png)", ""]
     return "\n".join(lines)

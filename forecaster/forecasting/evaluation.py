@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from forecaster.forecasting.baselines import all_baselines, smoothing_season
-from forecaster.forecasting.metrics import mase_scale, point_metrics
+from forecaster.forecasting.metrics import mase_scale, metric_notes, point_metrics
 
 BASELINE_LABELS = {"naive": "last value (naive)", "seasonal_naive": "seasonal naive",
                    "drift": "drift", "exp_smoothing": "exponential smoothing"}
@@ -19,7 +19,7 @@ BASELINE_LABELS = {"naive": "last value (naive)", "seasonal_naive": "seasonal na
 class Evaluation:
     """Metrics by forecaster name ("model" first), per-point predictions and a verdict."""
 
-    metrics: dict[str, dict[str, float]]
+    metrics: dict[str, dict[str, float | None]]  # None: not computable (see `notes`)
     predictions: pd.DataFrame  # date, step, actual, model, one column per baseline
     verdict: str
     horizon: int
@@ -27,6 +27,7 @@ class Evaluation:
     model_label: str
     metrics_by_step: dict[str, dict[str, list[float]]] | None = None
     smoothing_season: int | None = None
+    notes: dict[str, str] = field(default_factory=dict)  # metric -> why it is left out
 
     def labels(self) -> dict[str, str]:
         """Display names: the model's, then each baseline's with its settings."""
@@ -49,22 +50,45 @@ class Evaluation:
             "first_date": str(self.predictions["date"].iloc[0]),
             "last_date": str(self.predictions["date"].iloc[-1]),
             "metrics": self.metrics,
+            **({"metrics_not_computed": self.notes} if self.notes else {}),
             "skill_vs_naive": skill(self.metrics),
-            "beats_naive": self.metrics["model"]["rmse"] < self.metrics["naive"]["rmse"],
+            "beats_naive": beats_naive(self.metrics),
             "verdict": self.verdict,
             **({"metrics_by_step": self.metrics_by_step} if self.metrics_by_step else {}),
         }
 
 
-def skill(metrics: dict[str, dict[str, float]]) -> float:
-    """1 - RMSE_model / RMSE_naive: positive means better than repeating the last value."""
-    return float(1.0 - metrics["model"]["rmse"] / metrics["naive"]["rmse"])
-
-
-def verdict(metrics: dict[str, dict[str, float]], model_label: str) -> str:
+def _rmses(metrics: dict[str, dict[str, float | None]]) -> tuple[float, float] | None:
+    """(model RMSE, naive RMSE), or None when either could not be computed."""
     model, naive = metrics["model"]["rmse"], metrics["naive"]["rmse"]
-    change = abs(1.0 - model / naive) * 100
-    best = min(metrics, key=lambda name: metrics[name]["rmse"])
+    return None if model is None or naive is None else (model, naive)
+
+
+def skill(metrics: dict[str, dict[str, float | None]]) -> float | None:
+    """1 - RMSE_model / RMSE_naive: positive means better than repeating the last value (None
+    when either RMSE is missing or the naive one is zero)."""
+    pair = _rmses(metrics)
+    if pair is None or pair[1] == 0:
+        return None
+    return float(1.0 - pair[0] / pair[1])
+
+
+def beats_naive(metrics: dict[str, dict[str, float | None]]) -> bool | None:
+    pair = _rmses(metrics)
+    return None if pair is None else bool(pair[0] < pair[1])
+
+
+def verdict(metrics: dict[str, dict[str, float | None]], model_label: str) -> str:
+    pair = _rmses(metrics)
+    if pair is None:
+        return (f"The {model_label} cannot be compared with repeating the last value: the test "
+                f"RMSE could not be computed (the values are beyond the range of floating-point "
+                f"numbers). Rescale the series, e.g. to other units, and train again.")
+    model, naive = pair
+    change = abs(1.0 - model / naive) * 100 if naive > 0 else (0.0 if model == 0 else 100.0)
+    scored = {name: values["rmse"] for name, values in metrics.items()
+              if values["rmse"] is not None}
+    best = min(scored, key=scored.__getitem__)
     if change < 0.5:
         text = (f"The {model_label} is no better than repeating the last value: test RMSE "
                 f"{model:.5g} against {naive:.5g} (within 0.5%). It has learned little beyond "
@@ -77,8 +101,23 @@ def verdict(metrics: dict[str, dict[str, float]], model_label: str) -> str:
                 f"against {naive:.4g}, {change:.1f}% higher. Do not read skill into it.")
     if best not in ("model", "naive"):
         text += (f" The best forecaster here is {BASELINE_LABELS[best]} "
-                 f"(RMSE {metrics[best]['rmse']:.4g}).")
+                 f"(RMSE {scored[best]:.4g}).")
     return text
+
+
+_OVERFLOW = ("not computable: the errors are beyond the range of floating-point numbers (the "
+             "series' values are too large); rescale the series")
+
+
+def _notes(actual: np.ndarray, scale: float, metrics: dict[str, dict[str, float | None]]
+           ) -> dict[str, str]:
+    """Why each metric left out (None) for some forecaster is missing."""
+    notes = metric_notes(actual, scale)
+    for values in metrics.values():
+        for name, value in values.items():
+            if value is None and name not in notes:
+                notes[name] = _OVERFLOW
+    return notes
 
 
 def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.ndarray,
@@ -109,4 +148,4 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
                                  for h in range(horizon)] for metric in ("rmse", "mae", "mase")}
                  for name, pred in forecasts.items()}
     return Evaluation(metrics, table, verdict(metrics, model_label), horizon, season, model_label,
-                      steps, smoothing_season(season, start))
+                      steps, smoothing_season(season, start), _notes(actual, scale, metrics))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import BaseEstimator
 from torch import nn
 
 from forecaster.core import EncoderConfig, EncoderWithHead
@@ -27,9 +28,20 @@ from forecaster.data import (
 )
 from forecaster.data.scaling import inverse_target
 from forecaster.errors import ConfigError, DataError, ModelFileError
-from forecaster.estimator_checks import cell_label, check_encoder_params
+from forecaster.estimator_checks import (
+    cell_label,
+    check_encoder_params,
+    check_is_fitted,
+    is_fitted,
+    saved_params,
+)
 from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
-from forecaster.forecasting.persistence import read_model_dir, write_model_dir
+from forecaster.forecasting.persistence import (
+    load_weights,
+    read_model_dir,
+    saved_train_config,
+    write_model_dir,
+)
 from forecaster.forecasting.rundir import atomic_directory
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.checkpoint import Checkpoint
@@ -38,13 +50,21 @@ from forecaster.training.reporting import RunReporter
 _PREDICT_BATCH = 4096
 
 
-def check_is_fitted(estimator: Forecaster) -> None:
-    if getattr(estimator, "network_", None) is None:
-        raise ConfigError("This Forecaster is not fitted yet: call fit() first, or load() a "
-                          "saved model.")
+def check_season(season: Any, history: int, source: str) -> None:
+    """ConfigError unless `season` is a whole number of rows that fits at least once into the
+    `history` rows before the first scored point: a longer one would silently compare every
+    point with the series' first value."""
+    if isinstance(season, bool) or not isinstance(season, int | np.integer) or season < 1:
+        raise ConfigError(f"season={season!r} must be a whole number of rows, 1 or more "
+                          f"(1: no season).")
+    if season >= history:
+        raise ConfigError(f"season={season} is not shorter than the {history} row(s) of "
+                          f"'{source}' before the scored span: seasonal naive and MASE need "
+                          f"one full season of history. Use a smaller --season, or leave it "
+                          f"out (the default comes from the frequency).")
 
 
-class Forecaster:
+class Forecaster(BaseEstimator):
     """Forecast a target column H steps ahead with an RNN, LSTM or GRU.
 
     Defaults reproduce the well-known Keras stock recipe (stacked LSTM, 3 layers of 50 units,
@@ -145,11 +165,8 @@ class Forecaster:
         torch.manual_seed(config.seed)
         self.encoder_config_ = self._encoder_config(columns)
         self.network_ = EncoderWithHead(self.encoder_config_, self.horizon)
-        try:
-            self.history_: History = fit(self.network_, train, val, nn.functional.mse_loss,
-                                         config, reporter=reporter, checkpoint=checkpoint)
-        except ValueError as exc:  # a device the machine does not have, for instance
-            raise ConfigError(str(exc)) from None
+        self.history_: History = fit(self.network_, train, val, nn.functional.mse_loss,
+                                     config, reporter=reporter, checkpoint=checkpoint)
         self.network_.to("cpu")
         self.train_config_ = config
 
@@ -202,7 +219,15 @@ class Forecaster:
                                     device=device)
                 out = self.network_(windows.inputs(rows))
                 outputs.append(windows.restore(rows, out).float().cpu().numpy())
-        return inverse_target(self.scaler_, np.concatenate(outputs).astype(np.float64))
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = inverse_target(self.scaler_, np.concatenate(outputs).astype(np.float64))
+        if not np.isfinite(result).all():
+            raise ModelFileError(
+                f"The model gave {int((~np.isfinite(result)).sum())} forecast value(s) that are "
+                f"NaN or infinite: its weights or scaler cannot produce a number for this data. "
+                f"The model (or its saved directory) is broken, or the series lies far outside "
+                f"the range it was trained on; train it again.")
+        return result
 
     def _positions_from(self, series: SeriesData, start: Any) -> np.ndarray:
         n = len(series.frame)
@@ -243,9 +268,13 @@ class Forecaster:
         check_is_fitted(self)
         series = self._series(data)
         positions = self._positions_from(series, start)
+        history = int(positions[0])
+        if season is None:  # the frequency's season where it fits, else none
+            season = self.season_ if self.season_ < history else 1
+        check_season(season, history, series.source)
         predictions = self.predict_positions(series.values, positions)
         return evaluate_forecasts(series.values[:, 0], series.frame.index, positions,
-                                  predictions, season=season or self.season_,
+                                  predictions, season=season,
                                   model_label=self.label, by_step=by_step)
 
     def forecast(self, data: Any) -> pd.DataFrame:
@@ -263,11 +292,8 @@ class Forecaster:
                              "forecast": values})
 
     # ------------------------------------------------------------------ persistence
-    def get_params(self) -> dict[str, Any]:
-        return {"cell": self.cell, "hidden_size": self.hidden_size, "num_layers": self.num_layers,
-                "lookback": self.lookback, "horizon": self.horizon,
-                "window_norm": self.window_norm, "dropout": self.dropout,
-                "bidirectional": self.bidirectional, "pooling": self.pooling}
+    def __sklearn_is_fitted__(self) -> bool:
+        return is_fitted(self)
 
     def save(self, path: str | Path) -> Path:
         """Write the model directory atomically (a temporary sibling, then a rename)."""
@@ -282,7 +308,7 @@ class Forecaster:
         history = self.history_
         config = {
             "kind": "forecaster",
-            "params": self.get_params(),
+            "params": saved_params(self),
             "encoder": self.encoder_config_.to_dict(),
             "target": self.target_,
             "features": self.features_,
@@ -299,17 +325,11 @@ class Forecaster:
     @classmethod
     def load(cls, path: str | Path) -> Forecaster:
         """Load a saved model directory onto the CPU (no unpickling)."""
-        config, state = read_model_dir(path)
-        if config.get("kind") != "forecaster":
-            raise ModelFileError(f"'{path}' holds a {config.get('kind')!r} model, not a "
-                                 f"forecaster.")
-        training = {k: v for k, v in config["training"].items()
-                    if k in TrainConfig.__dataclass_fields__}
-        model = cls(**config["params"], training=TrainConfig(**training))
+        config, state = read_model_dir(path, kind="forecaster")  # schema-checked
+        model = cls(**config["params"], training=saved_train_config(config["training"], path))
         model.encoder_config_ = EncoderConfig(**config["encoder"])
-        model.network_ = EncoderWithHead(model.encoder_config_, model.horizon)
-        model.network_.load_state_dict(state)
-        model.network_.eval()
+        model.network_ = load_weights(
+            lambda: EncoderWithHead(model.encoder_config_, model.horizon), state, path)
         model.train_config_ = model.training
         model.scaler_ = scaler_from_state(config["scaler"])
         model.target_, model.features_ = config["target"], config["features"]

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from forecaster.errors import ModelFileError
 
@@ -39,8 +41,17 @@ def write_model_dir(path: Path, config: dict[str, Any], state: dict[str, torch.T
               str(path / WEIGHTS_FILE))
 
 
-def read_model_dir(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """Config and CPU weights of a saved model, with a clear error for anything missing."""
+_KIND_NAMES = {"forecaster": "forecaster", "sequence_classifier": "sequence classifier",
+               "text_classifier": "text classifier"}
+
+
+def read_model_dir(path: str | Path, kind: str | None = None
+                   ) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """Config and CPU weights of a saved model, with a clear error for anything missing.
+
+    With `kind`, config.json must be a model of that kind and match its schema
+    (`model_schema`); the weights are checked against the network in `load_weights`.
+    """
     path = Path(path)
     if not path.is_dir():
         raise ModelFileError(f"Model directory '{path}' does not exist. Pass the 'model' folder "
@@ -53,11 +64,79 @@ def read_model_dir(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Te
         config = json.loads((path / CONFIG_FILE).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"'{path / CONFIG_FILE}' is not valid JSON ({exc}).") from None
+    if not isinstance(config, dict):
+        raise ModelFileError(f"'{path / CONFIG_FILE}' must hold a JSON object (the model's "
+                             f"settings), not {type(config).__name__}.")
     if config.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(f"'{path}' has model format {config.get('format_version')!r}; this "
                              f"version of forecaster reads format {FORMAT_VERSION}.")
+    if kind is not None:
+        if config.get("kind") != kind:
+            raise ModelFileError(f"'{path}' holds a {config.get('kind')!r} model, not a "
+                                 f"{_KIND_NAMES[kind]}.")
+        from forecaster.forecasting.model_schema import validate_config
+
+        validate_config(config, kind, path / CONFIG_FILE)
     try:
         state = load_file(str(path / WEIGHTS_FILE), device="cpu")
     except Exception as exc:  # safetensors raises its own error types
         raise ModelFileError(f"'{path / WEIGHTS_FILE}' cannot be read: {exc}.") from None
     return config, state
+
+
+def load_weights(build: Callable[[], nn.Module], state: dict[str, torch.Tensor],
+                 path: str | Path) -> nn.Module:
+    """The network `build` makes, holding the saved weights, in eval mode.
+
+    The file's tensors are compared with the network's before anything real is allocated (the
+    network is first built on PyTorch's "meta" device, which has shapes but no memory): every
+    key present, none extra, each of the same shape and dtype, and every value finite. The first
+    difference is a ModelFileError naming the file and the key.
+    """
+    file = Path(path) / WEIGHTS_FILE
+    with torch.device("meta"):
+        expected = build().state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    problem = None
+    if missing:
+        problem = f"key '{missing[0]}' is missing" + (f" (and {len(missing) - 1} more)"
+                                                      if len(missing) > 1 else "")
+    elif extra:
+        problem = f"key '{extra[0]}' is not part of this model" + (
+            f" (and {len(extra) - 1} more)" if len(extra) > 1 else "")
+    else:
+        for key, tensor in expected.items():
+            found = state[key]
+            if tuple(found.shape) != tuple(tensor.shape):
+                problem = (f"key '{key}' has shape {tuple(found.shape)}, but config.json "
+                           f"describes {tuple(tensor.shape)}")
+            elif found.dtype != tensor.dtype:
+                problem = (f"key '{key}' holds {str(found.dtype).removeprefix('torch.')}, "
+                           f"not {str(tensor.dtype).removeprefix('torch.')}")
+            elif found.is_floating_point() and not bool(torch.isfinite(found).all()):
+                problem = f"key '{key}' holds NaN or infinite values"
+            if problem:
+                break
+    if problem:
+        raise ModelFileError(f"'{file}' does not match the model in its config.json: {problem}. "
+                             f"It was changed or damaged since it was saved: train again or copy "
+                             f"the whole model directory.")
+    network = build()
+    network.load_state_dict(state)
+    network.eval()
+    return network
+
+
+def saved_train_config(section: dict[str, Any], path: str | Path) -> Any:
+    """The TrainConfig a model file recorded (its run facts beside the settings ignored); a
+    setting this version refuses is a ModelFileError naming the file."""
+    from forecaster.errors import ConfigError
+    from forecaster.training.config import TrainConfig
+
+    fields = {k: v for k, v in section.items() if k in TrainConfig.__dataclass_fields__}
+    try:
+        return TrainConfig(**fields)
+    except ConfigError as exc:
+        raise ModelFileError(f"'{Path(path) / CONFIG_FILE}' has training settings this version "
+                             f"cannot use: {exc}") from None

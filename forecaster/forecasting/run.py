@@ -14,9 +14,10 @@ import torch
 
 from forecaster.data import SeriesData, chronological_split
 from forecaster.data.split import Split
+from forecaster.estimator_checks import saved_params
 from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
-from forecaster.forecasting.forecaster import Forecaster
+from forecaster.forecasting.forecaster import Forecaster, check_season
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.forecasting.rundir import atomic_directory, check_out_dir
 from forecaster.training.checkpoint import Checkpoint
@@ -49,7 +50,7 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
         "data": {**model.data_info_, "path": series.source, "target": series.target,
                  "features": series.features, "frequency": series.frequency,
                  "notes": series.notes, **split_rows},
-        "model": {**model.get_params(), "label": model.label},
+        "model": {**saved_params(model), "label": model.label},
         "training": {**asdict(config), "epochs_planned": history.epochs_planned,
                      "patience_used": history.patience, "epochs_run": history.epochs_run,
                      "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
@@ -77,6 +78,8 @@ def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: fl
     check_out_dir(out, overwrite)
     model._check_params()
     split = split_for(series, model, test_size, val_size)
+    if season is not None:  # refused before training, not after it
+        check_season(season, split.test_start, series.source)
     model.fit_span(series, split.train_end, split.val_end, reporter, checkpoint)
     return write_run(series, model, split, out, season=season, overwrite=overwrite,
                      extra=extra)

@@ -6,10 +6,13 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from forecaster.errors import ConfigError
+
 _AUTO_STEPS = 1000
 _AUTO_PATIENCE_STEPS = 200
 OPTIMIZERS: tuple[str, ...] = ("adam", "rmsprop", "sgd")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
+PROGRESS_MODES: tuple[str, ...] = ("auto", "bar", "lines", "off")
 
 
 @dataclass
@@ -27,18 +30,10 @@ class TrainConfig:
     device: str = "auto"  # "auto" | "cpu" | "cuda"
     amp: bool = True  # bf16 autocast, used on CUDA only
     progress: str = "auto"  # "auto" (a bar on a terminal) | "bar" | "lines" | "off"
+    threads: int | None = None  # CPU threads; None: the policy of training/threads.py
 
     def __post_init__(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, "
-                             f"got {self.optimizer!r}.")
-        if self.device not in DEVICES:
-            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.")
-        if (self.epochs is not None and self.epochs < 1) or self.batch_size < 1:
-            raise ValueError(f"epochs and batch_size must be positive, got {self.epochs} and "
-                             f"{self.batch_size}.")
-        if self.learning_rate <= 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}.")
+        _check_settings(self)
 
     def schedule(self, batches_per_epoch: int) -> tuple[int, int]:
         """(epochs, patience) with the automatic defaults resolved for this data size.
@@ -55,3 +50,43 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_settings(config: TrainConfig) -> None:
+    """ConfigError naming the setting, its value and what it accepts: every setting is checked
+    here, once, so a bad one never reaches the fit loop (a negative clip norm would reverse
+    every gradient, a negative patience would stop after the first epoch)."""
+    choices = {"optimizer": OPTIMIZERS, "device": DEVICES, "progress": PROGRESS_MODES}
+    for name, allowed in choices.items():
+        if getattr(config, name) not in allowed:
+            raise ConfigError(f"{name}={getattr(config, name)!r} is not known; use one of "
+                              f"{', '.join(allowed)}.")
+    if config.epochs is not None and not (_whole(config.epochs) and config.epochs >= 1):
+        raise ConfigError(f"epochs={config.epochs!r} must be a whole number of at least 1 (or "
+                          f"None for the automatic schedule).")
+    if not (_whole(config.batch_size) and config.batch_size >= 1):
+        raise ConfigError(f"batch_size={config.batch_size!r} must be a whole number of at "
+                          f"least 1, e.g. 64.")
+    if not (_number(config.learning_rate) and config.learning_rate > 0):
+        raise ConfigError(f"learning_rate={config.learning_rate!r} must be a positive number, "
+                          f"e.g. 0.001.")
+    if config.patience is not None and not (_whole(config.patience) and config.patience >= 0):
+        raise ConfigError(f"patience={config.patience!r} must be a whole number of epochs, 0 "
+                          f"or more (0: never stop early; None: automatic).")
+    if config.clip_norm is not None and not (_number(config.clip_norm)
+                                             and config.clip_norm > 0):
+        raise ConfigError(f"clip_norm={config.clip_norm!r} must be a positive number (the "
+                          f"largest gradient norm allowed), or None for no clipping; a "
+                          f"negative one would reverse every gradient.")
+    if not _whole(config.seed) or not 0 <= config.seed < 2**63:
+        raise ConfigError(f"seed={config.seed!r} must be a whole number, 0 or more.")
+    if not isinstance(config.amp, bool):
+        raise ConfigError(f"amp={config.amp!r} must be True or False.")

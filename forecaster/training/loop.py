@@ -15,16 +15,18 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
+from forecaster.errors import ConfigError
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.config import TrainConfig
 from forecaster.training.progress import Progress
 from forecaster.training.reporting import RunReporter
+from forecaster.training.threads import use_threads
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
@@ -39,27 +41,58 @@ class BatchSource(Protocol):
     def to(self, device: torch.device) -> BatchSource: ...
 
 
+@dataclass(frozen=True)
+class EpochRecord:
+    """One finished epoch: its losses and validation metrics, recorded together so that an
+    interruption can never leave one list a step longer than another."""
+
+    epoch: int
+    train_loss: float
+    val_loss: float | None = None  # None: no validation set
+    val_metrics: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"epoch": self.epoch, "train_loss": self.train_loss, "val_loss": self.val_loss,
+                "val_metrics": dict(self.val_metrics)}
+
+
 @dataclass
 class History:
-    """What happened during fit: losses per epoch, the epoch kept, and why training ended."""
+    """What happened during fit: one record per finished epoch, the epoch kept, and why
+    training ended."""
 
-    train_loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_metrics: dict[str, list[float]] = field(default_factory=dict)
+    epochs: list[EpochRecord] = field(default_factory=list)
     best_epoch: int = 0
     train_samples: int = 0  # samples per training epoch (for throughput figures)
     resumed_from_epoch: int = 0  # > 0 when training went on from a checkpoint
     epochs_planned: int = 0
     patience: int = 0
     stopped_early: bool = False
+    diverged: bool = False  # the loss became NaN or infinite; the best earlier epoch is kept
     interrupted: bool = False
     seconds: float = 0.0
     device: str = "cpu"
     amp: bool = False
+    threads: int = 1  # CPU threads the fit ran with (results repeat for the same seed and threads)
 
     @property
     def epochs_run(self) -> int:
-        return len(self.train_loss)
+        return len(self.epochs)
+
+    @property
+    def train_loss(self) -> list[float]:
+        return [record.train_loss for record in self.epochs]
+
+    @property
+    def val_loss(self) -> list[float]:
+        """Validation loss per epoch (empty when training had no validation set)."""
+        return [record.val_loss for record in self.epochs if record.val_loss is not None]
+
+    @property
+    def val_metrics(self) -> dict[str, list[float]]:
+        names = dict.fromkeys(name for record in self.epochs for name in record.val_metrics)
+        return {name: [record.val_metrics[name] for record in self.epochs
+                       if name in record.val_metrics] for name in names}
 
     @property
     def seconds_per_epoch(self) -> float:
@@ -71,8 +104,8 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but no CUDA GPU is visible; use 'cpu' or "
-                         "'auto'.")
+        raise ConfigError("device='cuda' was asked for but no CUDA GPU is visible; use 'cpu' "
+                          "or 'auto'.")
     return torch.device(name)
 
 
@@ -145,6 +178,7 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     reporter = reporter or RunReporter()
     seed_everything(config.seed)
     device = resolve_device(config.device)
+    threads = use_threads(config.threads)
     use_amp = config.amp and device.type == "cuda"
     autocast = ((lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_amp
                 else nullcontext)
@@ -155,19 +189,21 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     epochs, patience = config.schedule(math.ceil(len(train) / config.batch_size))
     history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience,
-                      train_samples=len(train))
+                      train_samples=len(train), threads=threads)
     progress = Progress(epochs, config.progress)
     best_loss, best_state, waited = math.inf, None, 0
     first_epoch, seconds_before = 1, 0.0
     saved = checkpoint.load() if checkpoint is not None else None
+    if saved is not None and "epochs" not in saved:  # written by an older version: start afresh
+        saved = None
     if saved is not None:
         model.load_state_dict(saved["model"])
         optimizer.load_state_dict(saved["optimizer"])
         generator.set_state(saved["generator"])
         torch.set_rng_state(saved["torch_rng"])
         best_loss, waited, best_state = saved["best_loss"], saved["waited"], saved["best_state"]
-        history.train_loss, history.val_loss = saved["train_loss"], saved["val_loss"]
-        history.val_metrics, history.best_epoch = saved["val_metrics"], saved["best_epoch"]
+        history.epochs = [EpochRecord(**record) for record in saved["epochs"]]
+        history.best_epoch = saved["best_epoch"]
         first_epoch, seconds_before = saved["epoch"] + 1, saved["seconds"]
         history.resumed_from_epoch = saved["epoch"]
         progress.message(f"Resuming from the checkpoint of epoch {saved['epoch']}.")
@@ -189,16 +225,17 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                 running += loss.detach() * len(rows)
                 seen += len(rows)
             train_loss = float(running) / max(seen, 1)
-            history.train_loss.append(train_loss)
+            if not math.isfinite(train_loss):
+                _diverged(epoch, config, history, progress)
+                break
             if val is not None:
                 val_loss, val_scores = evaluate_loss(model, val, loss_fn, config.batch_size,
                                                      autocast, metrics)
-                history.val_loss.append(val_loss)
-                for name, value in val_scores.items():
-                    history.val_metrics.setdefault(name, []).append(value)
             else:
                 val_loss = train_loss
                 val_scores = {}
+            history.epochs.append(EpochRecord(epoch, train_loss,
+                                              val_loss if val is not None else None, val_scores))
             reporter.epoch(epoch, {"train_loss": train_loss,
                                    **({"val_loss": val_loss} if val is not None else {}),
                                    **{f"val_{k}": v for k, v in val_scores.items()}})
@@ -216,8 +253,8 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                     "optimizer": optimizer.state_dict(), "generator": generator.get_state(),
                     "torch_rng": torch.get_rng_state(), "best_loss": best_loss,
                     "waited": waited, "best_state": best_state,
-                    "train_loss": history.train_loss, "val_loss": history.val_loss,
-                    "val_metrics": history.val_metrics, "best_epoch": history.best_epoch,
+                    "epochs": [record.to_dict() for record in history.epochs],
+                    "best_epoch": history.best_epoch,
                     "seconds": time.perf_counter() - started})
             if stopping:
                 history.stopped_early = True
@@ -226,8 +263,11 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                 break
     except KeyboardInterrupt:
         history.interrupted = True
+        if not history.epochs:  # nothing trained to keep: stop as asked, writing nothing
+            progress.message("Interrupted before the first epoch finished: nothing to keep.")
+            raise
         progress.message(f"Interrupted: keeping the best model so far (epoch "
-                         f"{history.best_epoch}, loss {best_loss:.5f}).")
+                         f"{history.best_epoch} of {history.epochs_run} finished).")
     finally:
         progress.close()
         history.seconds = time.perf_counter() - started
@@ -235,3 +275,16 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         model.load_state_dict(best_state)
     model.eval()
     return history
+
+
+def _diverged(epoch: int, config: TrainConfig, history: History, progress: Progress) -> None:
+    """A NaN or infinite training loss: keep the best epoch so far, or, with none, refuse
+    (the weights are NaN, and every forecast from them would be too)."""
+    history.diverged = True
+    if not history.epochs:
+        raise ConfigError(f"Training diverged in epoch {epoch}: the training loss became NaN or "
+                          f"infinite before any epoch finished. Lower the learning rate "
+                          f"(learning_rate={config.learning_rate}) or check the data for "
+                          f"extreme values.")
+    progress.message(f"Training diverged in epoch {epoch} (the loss became NaN or infinite); "
+                     f"keeping epoch {history.best_epoch}.")

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecaster import ConfigError, DataError, TrainConfig
+from forecaster import DataError, TrainConfig
 from forecaster.classification import SequenceClassifier, read_ts
+from forecaster.errors import NotFittedError
 
 UCR = Path(__file__).resolve().parents[2] / "datasets" / "ucr"
 
@@ -79,7 +80,7 @@ def test_unseen_labels_and_single_class_are_clear_errors(italy, italy_model):
                             labels=np.full(len(train), "1"), source="one class")
     with pytest.raises(DataError, match="single class"):
         SequenceClassifier(training=training(epochs=1)).fit(one_class)
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         SequenceClassifier().predict(test)
 
 

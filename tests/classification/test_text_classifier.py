@@ -16,6 +16,8 @@ from forecaster.classification.sequence_classifier import SequenceClassifier
 from forecaster.classification.text_classifier import TextClassifier
 from forecaster.classification.text_data import TextSet, drop_repeated_texts, read_text_csv
 from forecaster.classification.vocabulary import OOV, tokenize
+from forecaster.errors import NotFittedError
+from forecaster.estimator_checks import saved_params
 
 REVIEWS = Path(__file__).resolve().parents[2] / "datasets" / "rotten_tomatoes.csv"
 
@@ -115,7 +117,7 @@ def test_save_and_load_round_trip_without_pickle(split, model, tmp_path):
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     assert config["kind"] == "text_classifier" and config["classes"] == model.classes_
     assert config["vocabulary"]["tokens"] == model.vocabulary_.tokens
-    assert config["params"] == model.get_params()
+    assert config["params"] == saved_params(model)  # every __init__ argument but training
     weights = (path / "weights.safetensors").read_bytes()
     header = int.from_bytes(weights[:8], "little")  # safetensors: length, JSON header, tensors
     tensors = json.loads(weights[8:8 + header])
@@ -152,7 +154,7 @@ def test_single_class_unseen_labels_and_unlabelled_data_are_clear_errors(split, 
         model.evaluate(unlabelled)
     with pytest.raises(DataError, match="'unlabelled' has no labels"):
         small().fit(unlabelled)
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         TextClassifier().predict(test)
 
 

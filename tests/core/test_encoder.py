@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from forecaster.core import CELLS, POOLINGS, EncoderConfig, EncoderWithHead, RecurrentEncoder
+from forecaster.errors import ConfigError
 
 FEATURES, HIDDEN, LAYERS = 3, 6, 2
 ALL = list(itertools.product(CELLS, (False, True), POOLINGS))
@@ -192,19 +193,23 @@ def test_generate_rejects_bidirectional() -> None:
 @pytest.mark.parametrize(
     ("field", "value", "text"),
     [
-        ("cell", "transformer", "cell must be one of rnn, lstm, gru, got 'transformer'"),
-        ("cell", "LSTM", "got 'LSTM'"),
-        ("pooling", "max", "pooling must be one of last, mean, attention, got 'max'"),
-        ("dropout", 1.0, "dropout must be in [0, 1), got 1.0"),
-        ("dropout", -0.1, "got -0.1"),
-        ("hidden_size", 0, "hidden_size must be a positive integer, got 0"),
-        ("num_layers", 0, "num_layers must be a positive integer, got 0"),
-        ("input_size", -2, "input_size must be a positive integer, got -2"),
+        ("cell", "transformer", "cell='transformer' is not known; use one of rnn, lstm, gru."),
+        ("cell", "LSTM", "cell='LSTM' is not known"),
+        ("pooling", "max", "pooling='max' is not known; use one of last, mean, attention."),
+        ("dropout", 1.0, "dropout=1.0 must be in [0, 1)"),
+        ("dropout", -0.1, "dropout=-0.1 must be in [0, 1)"),
+        ("dropout", "0.1", "dropout='0.1' must be in [0, 1)"),
+        ("hidden_size", 0, "hidden_size=0 must be a positive whole number."),
+        ("num_layers", 0, "num_layers=0 must be a positive whole number."),
+        ("input_size", -2, "input_size=-2 must be a positive whole number."),
+        ("bidirectional", "yes", "bidirectional='yes' must be True or False."),
     ],
 )
 def test_config_rejects_bad_values(field: str, value, text: str) -> None:
+    """A bad architecture is the user's to fix: ConfigError (exit 2), never a bare ValueError
+    that the CLI would report as a bug."""
     kwargs = {"input_size": FEATURES, field: value}
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(ConfigError) as info:
         EncoderConfig(**kwargs)
     assert text in str(info.value)
 

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
-from forecaster import ConfigError, DataError, Forecaster, ModelFileError
+from forecaster import ConfigError, DataError, Forecaster, ForecasterError, ModelFileError
+from forecaster.errors import NotFittedError
 
 
 def tiny_training(**overrides):
@@ -48,7 +49,7 @@ def test_scaler_is_fitted_on_training_rows_only(goog):
 
 
 def test_predict_before_fit_is_a_clear_error():
-    with pytest.raises(ConfigError, match="not fitted yet"):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
         small().forecast(pd.Series([1.0, 2.0]))
 
 
@@ -177,6 +178,6 @@ def test_save_refuses_a_used_path_and_follows_the_umask(fitted, tmp_path):
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o777 & ~umask  # not mkdtemp's private 0700
-    with pytest.raises(ConfigError, match="already exists and is not empty"):
+    with pytest.raises(ForecasterError, match="already exists and is not empty"):
         fitted.save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temporary left behind

@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from forecaster.errors import ConfigError
 from forecaster.training import TrainConfig, fit, resolve_device
 
 
@@ -92,7 +93,7 @@ def test_ctrl_c_keeps_the_best_model_so_far(capsys):
 def test_asking_for_cuda_without_a_gpu_is_a_clear_error():
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    with pytest.raises(ValueError, match="no CUDA GPU is visible"):
+    with pytest.raises(ConfigError, match="no CUDA GPU is visible"):
         resolve_device("cuda")
     assert resolve_device("auto") == torch.device("cpu")
 
