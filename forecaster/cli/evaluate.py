@@ -30,15 +30,17 @@ def _score(model_dir: Path, csv: Path, target: str | None, features: str,
     from forecaster.data import load_series
     from forecaster.forecasting import Forecaster
     from forecaster.forecasting.report import write_evaluation
-    from forecaster.forecasting.rundir import atomic_directory
+    from forecaster.output import atomic_directory, check_out_dir
 
+    if out is not None:  # before any work
+        check_out_dir(out, overwrite, inputs=[model_dir, csv])
     model = Forecaster.load(model_dir)
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
     evaluation = model.evaluate(series, start=_start(start), season=season, by_step=by_step)
     if out is not None:
-        with atomic_directory(out, overwrite) as tmp:
+        with atomic_directory(out, overwrite, inputs=[model_dir, csv]) as tmp:
             write_evaluation(tmp, evaluation, {"model_dir": str(model_dir), "data": str(csv)})
     if as_json:
         echo_json(evaluation.to_dict())

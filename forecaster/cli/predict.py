@@ -38,16 +38,18 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     its last LOOKBACK rows are read by the network.
     """
     from forecaster.data import load_series
+    from forecaster.output import atomic_file, check_file_target
 
+    if out is not None:  # before any work: not a folder, not an input, a writable place
+        check_file_target(out, [csv, model_dir])
     model = load_model(model_dir, tracking_uri)
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
     forecast = model.forecast(series)
     if out is not None:
-        tmp = out.with_name(f".{out.name}.tmp")
-        forecast.to_csv(tmp, index=False)
-        tmp.replace(out)
+        with atomic_file(out) as tmp:
+            forecast.to_csv(tmp, index=False)
     if as_json:
         echo_json({"model": str(model_dir), "target": model.target_,
                    "forecast": [{"date": str(r.date), "step": int(r.step),

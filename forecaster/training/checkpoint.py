@@ -10,12 +10,15 @@ renamed, so a kill leaves the previous checkpoint intact. Loading uses `torch.lo
 from __future__ import annotations
 
 import contextlib
-import os
+import glob
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from forecaster.output import TMP_MARK, atomic_write_bytes
 
 
 @dataclass
@@ -31,10 +34,11 @@ class Checkpoint:
         return self.every > 0 and epoch % self.every == 0
 
     def save(self, state: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp-{os.getpid()}")
-        torch.save({**state, "key": self.key}, tmp)
-        os.replace(tmp, self.path)
+        """Serialise in memory, then write whole-or-nothing: torch.save straight to a file
+        reports a full disk as an opaque RuntimeError, a plain write as the OSError it is."""
+        buffer = io.BytesIO()
+        torch.save({**state, "key": self.key}, buffer)
+        atomic_write_bytes(self.path, buffer.getvalue())
 
     def load(self) -> dict[str, Any] | None:
         """The saved state, or None when there is none, it is unreadable, or its key differs."""
@@ -47,7 +51,10 @@ class Checkpoint:
         return state if isinstance(state, dict) and state.get("key") == self.key else None
 
     def clear(self) -> None:
-        """Remove the checkpoint (and its folder, when that is left empty)."""
+        """Remove the checkpoint, what a killed save left beside it, and its folder when that
+        is left empty."""
         self.path.unlink(missing_ok=True)
+        for leftover in self.path.parent.glob(f".{glob.escape(self.path.name[:40])}*{TMP_MARK}*"):
+            leftover.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             self.path.parent.rmdir()
