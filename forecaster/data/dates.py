@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from forecaster.data.printable import printable
+from forecaster.data.printable import printable, shown_value
 from forecaster.errors import DataError
 
 SHOWN = 5  # how many offending lines an error quotes
@@ -23,11 +23,6 @@ _EPOCH_UNITS = (("s", "seconds", 1e8, 1e10), ("ms", "milliseconds", 1e11, 1e13),
 
 def _examples(values: pd.Series, positions: np.ndarray, lines: np.ndarray) -> str:
     """'line 6: 19490231, line 9: ...' (text quoted, numbers as written)."""
-    def shown_value(value: object) -> str:
-        if isinstance(value, (float, np.floating)):
-            return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
-        return repr(str(value))
-
     shown = ", ".join(f"line {lines[p]}: {shown_value(values.iloc[p])}"
                       for p in positions[:SHOWN])
     more = len(positions) - SHOWN

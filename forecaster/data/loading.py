@@ -19,7 +19,7 @@ from forecaster.data.choices import FILL_METHODS, FillMethod
 from forecaster.data.dates import parse_dates, quick_parse
 from forecaster.data.files import decode_text, read_input
 from forecaster.data.frequency import infer_frequency
-from forecaster.data.printable import printable, printable_list
+from forecaster.data.printable import printable, printable_list, shown_value
 from forecaster.data.spacing import duplicate_hint, spacing, spacing_note
 from forecaster.errors import DataError
 
@@ -131,6 +131,9 @@ def find_date_column(frame: pd.DataFrame, source: str, date_column: str | None) 
             continue
         if quick_parse(frame[column].dropna().head(50)).notna().mean() >= 0.8:
             return str(column)
+    if named:  # a date column by name whose values are not dates: say why
+        parse_dates(frame[named[0]], column=str(named[0]), source=source,
+                    lines=_file_lines(frame))
     raise DataError(f"No date column found in '{printable(source)}' (columns: "
                     f"{printable_list(frame.columns)}). Name it with --date-column.")
 
@@ -154,7 +157,8 @@ def _numeric(frame: pd.DataFrame, column: str, source: str) -> pd.Series:
         bad = np.flatnonzero(np.isinf(array) | (np.abs(array) > LARGEST_VALUE))
     if len(bad):
         lines = _file_lines(frame)
-        examples = ", ".join(f"line {lines[p]}: {values.iloc[p]!r}" for p in bad[:_SHOWN])
+        examples = ", ".join(f"line {lines[p]}: {shown_value(values.iloc[p])}"
+                             for p in bad[:_SHOWN])
         raise DataError(
             f"{where} has {len(bad)} value(s) that are infinite or too large to compute with "
             f"(beyond ±{LARGEST_VALUE:g}; {examples}). Fix or remove those rows, or rescale the "

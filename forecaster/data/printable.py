@@ -46,3 +46,12 @@ def printable(name: object) -> str:
 def printable_list(names: Iterable[object]) -> str:
     """Comma-separated printable names, e.g. the columns of a file in an error message."""
     return ", ".join(printable(name) for name in names)
+
+
+def shown_value(value: object) -> str:
+    """A cell's value for an error message: numbers as written (19490231, inf, 1e+200), text
+    quoted and escaped by `repr`."""
+    if isinstance(value, (bool, str)) or not hasattr(value, "__float__"):
+        return repr(str(value))
+    number = float(value)  # type: ignore[arg-type]
+    return f"{number:.0f}" if number.is_integer() and abs(number) < 1e16 else f"{number:g}"
