@@ -24,11 +24,6 @@ class OutputError(ForecasterError):
     a name too long), or writing it there would destroy files that are not ours."""
 
 
-class OutputError(ForecasterError):
-    """An output cannot be written where asked (disk full, no permission, a file on the way,
-    a name too long), or writing it there would destroy files that are not ours."""
-
-
 def __getattr__(name: str) -> type:
     """`NotFittedError`, built on first use: it subclasses scikit-learn's NotFittedError, and
     importing scikit-learn here would slow every command (`--help` included) by about a second."""
