@@ -52,6 +52,8 @@ def parse_dates(values: pd.Series, *, column: str, source: str,
                         f"line(s) {', '.join(str(lines[p]) for p in empty[:SHOWN])}"
                         f"{' …' if len(empty) > SHOWN else ''}). Fill in those dates or remove "
                         f"the rows.")
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
+        return values, []  # dates already (a frame from the Python API)
     if pd.api.types.is_bool_dtype(values):
         raise DataError(f"{where} holds true/false values, not dates. Name the date column "
                         f"with --date-column.")

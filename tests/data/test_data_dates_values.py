@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecaster.data import load_series
+from forecaster.data import as_series_data, load_series
 from forecaster.errors import DataError
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
@@ -221,3 +221,12 @@ def test_an_entirely_empty_feature_cannot_be_filled(tmp_path):
     path = write(tmp_path / "empty_feature.csv", frame)
     message = error_of(path, target="y", features=["extra"], fill="ffill")
     assert "Column(s) extra in" in message and "have no values at all" in message
+
+
+def test_a_frame_with_zoned_dates_keeps_its_zone():
+    index = pd.date_range("2012-03-20", periods=400, freq="h", tz="Australia/Melbourne")
+    frame = pd.DataFrame({"Demand": _vic(slice(0, 400))["Demand"].to_numpy()}, index=index)
+    series = as_series_data(frame)
+    assert str(series.frame.index.tz) == "Australia/Melbourne"  # across the April DST change
+    assert series.frequency == "h"
+    assert series.notes == []
