@@ -112,9 +112,10 @@ def write_job(work: Path, data_path: str, args: argparse.Namespace) -> Path:
         "mode": "per-series",
         "split": {"test_size": TEST_SIZE, "val_size": VAL_SIZE},
         "preprocessing": {"lookback": LOOKBACK, "horizon": HORIZON},
-        "model": {"cell": args.cell, "hidden": args.hidden, "layers": 1, "dropout": 0.0},
-        "training": {"epochs": args.epochs, "batch_size": BATCH, "lr": LR,
-                     "optimizer": "adam", "patience": 0, "clip": CLIP, "seed": 0,
+        "model": {"cell": args.cell, "hidden_size": args.hidden, "num_layers": 1,
+                  "dropout": 0.0},
+        "training": {"epochs": args.epochs, "batch_size": BATCH, "learning_rate": LR,
+                     "optimizer": "adam", "patience": 0, "clip_norm": CLIP, "seed": 0,
                      "device": "cpu"},
         "tracking": {"enabled": False},
         "output": {"dir": "out", "checkpoint_every": 1},  # the per-epoch default

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecaster.errors import ConfigError, ModelFileError
+from forecaster.errors import ModelFileError
 
 KINDS = ("sequence_classifier", "text_classifier")
 
@@ -35,26 +35,6 @@ def load_classifier(path: str | Path) -> Any:
         return SequenceClassifier.load(path)
     raise ModelFileError(f"'{path}' holds a {kind!r} model, not a classifier; use "
                          f"`forecaster predict` for forecasting models.")
-
-
-TEXT_ONLY = ("embedding_dim", "max_words", "max_length", "word_dropout")
-
-
-def make_classifier(kind: str, training: Any, **given: Any) -> Any:
-    """The estimator for `kind` with the settings given (None: the estimator's default, which
-    differs by kind)."""
-    settings = {key: value for key, value in given.items() if value is not None}
-    if kind == "text":
-        from forecaster.classification.text_classifier import TextClassifier
-
-        return TextClassifier(training=training, **settings)
-    from forecaster.classification.sequence_classifier import SequenceClassifier
-
-    text_only = [key for key in TEXT_ONLY if key in settings]
-    if text_only:
-        raise ConfigError(f"{text_only[0]} (--{text_only[0].replace('_', '-')}) is for text "
-                          f"classification only; this data holds numeric sequences.")
-    return SequenceClassifier(training=training, **settings)
 
 
 def is_text_model(model: Any) -> bool:

@@ -9,6 +9,7 @@ import click
 
 from forecaster.classification.reading import KINDS, read_cases, resolve_kind
 from forecaster.cli.options import echo_json, handle_errors, info
+from forecaster.cli.setting_options import AliasedOption, setting_option
 from forecaster.cli.tracking_options import (
     EXIT_NOT_TRACKED,
     live_run_facts,
@@ -50,7 +51,7 @@ def classify() -> None:
       forecaster classify train datasets/rotten_tomatoes.csv
       forecaster classify train datasets/mnist_5k.csv.gz --steps 28 --out runs/mnist
       forecaster classify train datasets/ucr/GunPoint/GunPoint_TRAIN.ts \\
-          --test datasets/ucr/GunPoint/GunPoint_TEST.ts
+          --test-path datasets/ucr/GunPoint/GunPoint_TEST.ts
       forecaster classify predict runs/mnist/model datasets/mnist_5k.csv.gz --steps 28
       forecaster classify evaluate runs/mnist/model datasets/mnist_5k.csv.gz --steps 28
     """
@@ -63,7 +64,7 @@ Examples:
   forecaster classify train datasets/rotten_tomatoes.csv
 \b
   # the Keras textbook recipe: Embedding(10000, 32) -> SimpleRNN(32), 500 tokens, RMSprop
-  forecaster classify train datasets/rotten_tomatoes.csv --cell rnn --hidden 32 \\
+  forecaster classify train datasets/rotten_tomatoes.csv --cell rnn --hidden-size 32 \\
       --embedding-dim 32 --unidirectional --pooling last --max-words 10000 \\
       --max-length 500 --optimizer rmsprop --epochs 10 --batch-size 32
 \b
@@ -75,17 +76,19 @@ Examples:
 @classify.command(epilog=TRAIN_EXAMPLES)
 @click.argument("data", type=click.Path(path_type=Path))
 @_data_options
-@click.option("--test", "test_file", type=click.Path(path_type=Path), default=None,
+@click.option("--test-path", "--test", "test_file", cls=AliasedOption, aliases=["--test"],
+              type=click.Path(path_type=Path), default=None,
               help="Score on this file (e.g. a UCR _TEST.ts); default: a stratified --test-size.")
 @click.option("--test-size", default=0.2, show_default=True,
-              help="Share of DATA held out for testing when --test is not given.")
+              help="Share of DATA held out for testing when --test-path is not given.")
 @click.option("--keep-repeats", is_flag=True,
               help="Text: keep repeated texts (by default repeats are dropped before splitting, "
                    "so the same text cannot sit in train and test).")
 @click.option("--cell", type=click.Choice(CELLS), default=None,
               help="Recurrent cell (default: lstm for text, gru for sequences).")
-@click.option("--layers", type=int, default=None, help="Stacked recurrent layers (default 1).")
-@click.option("--hidden", type=int, default=None, help="Units per layer (default 64).")
+@setting_option("num_layers", type=int, default=None,
+                help="Stacked recurrent layers (default 1).")
+@setting_option("hidden_size", type=int, default=None, help="Units per layer (default 64).")
 @click.option("--bidirectional/--unidirectional", default=None,
               help="Read both ways (default: bidirectional).")
 @click.option("--pooling", type=click.Choice(POOLINGS), default=None,
@@ -105,13 +108,17 @@ Examples:
               help="Passes over the training set (default: about 1000 optimiser steps, with "
                    "early stopping).")
 @click.option("--batch-size", default=64, show_default=True)
-@click.option("--lr", "learning_rate", type=float, default=None,
-              help="Learning rate (default 0.001, or the model's own default).")
+@setting_option("learning_rate", type=float, default=1e-3, show_default=True,
+                help="Learning rate.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
 @click.option("--patience", type=int, default=None,
               help="Epochs without validation improvement before stopping (0: never).")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
+@setting_option("clip_norm", type=float, default=1.0, show_default=True,
+                help="Gradient-norm clip (0: off).")
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--amp/--no-amp", default=True, show_default=True,
+              help="bf16 autocast on CUDA (ignored on CPU).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run directory (default: runs/<file>-<kind>-<cell>-<time>).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
@@ -121,12 +128,13 @@ Examples:
 @handle_errors
 def train(data: Path, kind: str, text_column: str, label_column: str | None,
           steps: int | None, encoding: str, test_file: Path | None, test_size: float,
-          keep_repeats: bool, cell: str | None, layers: int | None, hidden: int | None,
+          keep_repeats: bool, cell: str | None, num_layers: int | None,
+          hidden_size: int | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
           embedding_dim: int | None, max_words: int | None, max_length: int | None,
           word_dropout: float | None, epochs: int | None, batch_size: int,
-          learning_rate: float | None, optimizer: str,
-          patience: int | None, seed: int, device: str, out: Path | None, overwrite: bool,
+          learning_rate: float, optimizer: str, patience: int | None, seed: int,
+          clip_norm: float, device: str, amp: bool, out: Path | None, overwrite: bool,
           as_json: bool, quiet: bool, tracking_uri: str | None, experiment: str | None,
           no_tracking: bool, tracking_optional: bool, register: str | None) -> None:
     """Train a classifier on DATA and score it beside baselines on a held-out test set.
@@ -135,11 +143,12 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     1-nearest neighbour. The run directory holds metrics.json, confusion.png, loss.png,
     model_card.md and model/; the run is logged to MLflow like a forecasting run.
     """
-    from forecaster.classification.loading import make_classifier
     from forecaster.classification.run import classification_run, prepare_data
+    from forecaster.classification.sequence_classifier import SequenceClassifier
+    from forecaster.classification.text_classifier import TextClassifier
     from forecaster.errors import ConfigError
     from forecaster.forecasting.rundir import check_out_dir, default_run_dir
-    from forecaster.training import TrainConfig
+    from forecaster.settings import build_classifier, picked
 
     kind = resolve_kind(kind, data, steps, text_column)
     prepared = prepare_data(data, kind, test_path=test_file, test_size=test_size, seed=seed,
@@ -148,20 +157,16 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     for note in prepared.notes:
         info(f"Note: {note}.")
     train_set, test_set = prepared.train, prepared.test
+    settings = {**picked(click.get_current_context().params, TextClassifier,
+                         SequenceClassifier),
+                "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     try:
-        config = TrainConfig(epochs=epochs or None, batch_size=batch_size,
-                             learning_rate=learning_rate or 1e-3, optimizer=optimizer,
-                             patience=patience, seed=seed, device=device,
-                             progress="lines" if quiet else "auto")
+        model = build_classifier(kind, settings, progress="lines" if quiet else "auto")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    model = make_classifier(kind, config, cell=cell, num_layers=layers, hidden_size=hidden,
-                   bidirectional=bidirectional, pooling=pooling, dropout=dropout,
-                   embedding_dim=embedding_dim, max_words=max_words, max_length=max_length,
-                   word_dropout=word_dropout)
     stem = data.name.split(".")[0].removesuffix("_TRAIN")
     out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
-    check_out_dir(out, overwrite, inputs=[data, test_file])
+    check_out_dir(out, overwrite)
     reporter = None
     if not no_tracking:
         reporter = make_reporter(tracking_uri, experiment or f"{stem}-{kind}-classifier", register,
@@ -262,18 +267,16 @@ def predict(model_ref: str, data: Path, kind: str, text_column: str, label_colum
     MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
     """
     from forecaster.classification.loading import probabilities_table
-    from forecaster.output import atomic_file, check_file_target
 
-    if out is not None:  # before any work: not a folder, not an input, a writable place
-        check_file_target(out, [data, model_ref])
     model = load_classifier_ref(model_ref, tracking_uri)
     kind = _kind_of(model)
     cases = read_cases(data, kind, steps=steps, text_column=text_column,
                        label_column=label_column, encoding=encoding, require_labels=False)
     table = probabilities_table(model, model.predict_proba(cases))
     if out is not None:
-        with atomic_file(out) as tmp:
-            table.to_csv(tmp, index=False)
+        tmp = out.with_name(f".{out.name}.tmp")
+        table.to_csv(tmp, index=False)
+        tmp.replace(out)
     if as_json:
         echo_json({"classes": model.classes_, "predictions": [
             {"label": row["label"],

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import data_options, echo_json, handle_errors, info, split_features
+from forecaster.cli.setting_options import setting_option
 from forecaster.cli.tracking_options import (
     EXIT_NOT_TRACKED,
     live_run_facts,
@@ -36,8 +37,8 @@ Examples:
 @data_options
 @click.option("--cell", type=click.Choice(CELLS), default="lstm", show_default=True,
               help="Recurrent cell: Elman RNN, LSTM or GRU.")
-@click.option("--layers", default=3, show_default=True, help="Stacked recurrent layers.")
-@click.option("--hidden", default=50, show_default=True, help="Units per layer.")
+@setting_option("num_layers", default=3, show_default=True, help="Stacked recurrent layers.")
+@setting_option("hidden_size", default=50, show_default=True, help="Units per layer.")
 @click.option("--bidirectional/--unidirectional", default=False, show_default=True)
 @click.option("--pooling", type=click.Choice(POOLINGS), default="last", show_default=True,
               help="How the sequence becomes one vector.")
@@ -59,12 +60,13 @@ Examples:
               help="Passes over the training windows (default or 0: about 1000 optimiser "
                    "steps, 50 to 500 epochs).")
 @click.option("--batch-size", default=64, show_default=True)
-@click.option("--lr", "learning_rate", default=1e-3, show_default=True, help="Learning rate.")
+@setting_option("learning_rate", default=1e-3, show_default=True, help="Learning rate.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
 @click.option("--patience", type=int, default=None,
               help="Stop after this many epochs without validation improvement (0: never; "
                    "default: about 200 optimiser steps, 10 to 50 epochs).")
-@click.option("--clip", default=1.0, show_default=True, help="Gradient-norm clip (0: off).")
+@setting_option("clip_norm", default=1.0, show_default=True,
+                help="Gradient-norm clip (0: off).")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--amp/--no-amp", default=True, show_default=True,
@@ -78,11 +80,11 @@ Examples:
 @tracking_options
 @handle_errors
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
-          fill: str | None, encoding: str, cell: str, layers: int, hidden: int,
+          fill: str | None, encoding: str, cell: str, num_layers: int, hidden_size: int,
           bidirectional: bool, pooling: str, dropout: float, lookback: int, horizon: int,
           window_norm: str, test_size: float, val_size: float, season: int | None,
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
-          patience: int | None, clip: float, seed: int, device: str, amp: bool,
+          patience: int | None, clip_norm: float, seed: int, device: str, amp: bool,
           out: Path | None, overwrite: bool, as_json: bool, quiet: bool,
           tracking_uri: str | None, experiment: str | None, no_tracking: bool,
           tracking_optional: bool, register: str | None) -> None:
@@ -101,20 +103,16 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     from forecaster.errors import ConfigError
     from forecaster.forecasting import Forecaster, train_run
     from forecaster.forecasting.rundir import default_run_dir
-    from forecaster.training import TrainConfig
+    from forecaster.settings import build_forecaster, picked
 
     series = load_series(csv, target=target, features=split_features(features),
                          date_column=date_column, fill=fill, encoding=encoding)
+    settings = {**picked(click.get_current_context().params, Forecaster),
+                "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     try:
-        config = TrainConfig(epochs=epochs or None, batch_size=batch_size,
-                             learning_rate=learning_rate, optimizer=optimizer, patience=patience,
-                             clip_norm=clip or None, seed=seed, device=device, amp=amp,
-                             progress="lines" if quiet else "auto")
+        model = build_forecaster(settings, progress="lines" if quiet else "auto")
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    model = Forecaster(cell=cell, hidden_size=hidden, num_layers=layers, lookback=lookback,
-                       horizon=horizon, window_norm=window_norm, dropout=dropout,
-                       bidirectional=bidirectional, pooling=pooling, training=config)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
     reporter = None
     if not no_tracking:
@@ -128,7 +126,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
          f"(a CPU run with the same seed repeats exactly).")
     from forecaster.forecasting.rundir import check_out_dir
 
-    check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened
+    check_out_dir(out, overwrite)  # before a tracking run is opened
     if reporter is not None:
         reporter.start(out.name)
     try:

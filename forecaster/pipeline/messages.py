@@ -1,7 +1,8 @@
 """pydantic's validation errors, all of them, as sentences that name the dotted key.
 
 pydantic says "Extra inputs are not permitted" at ('model', 'hiden'); a user needs "unknown key
-'model.hiden'. Valid keys under 'model': ... (did you mean 'hidden'?)".
+'model.hiden'. Valid keys under 'model': ... (did you mean 'hidden_size'?)". A key that was
+renamed (`hidden`, now `hidden_size` as in the Python API and the CLI) gets the new name.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from forecaster.pipeline.fields import show, suggestion
+from forecaster.settings import RENAMED
 
 Loc = tuple[str | int, ...]
 
-# names people bring from other tools (and from this package's Python API) -> our key
+# names people bring from other tools -> our key (which is the Python API's name)
 SYNONYMS = {
-    "learning_rate": "lr", "hidden_size": "hidden", "units": "hidden", "num_layers": "layers",
-    "n_layers": "layers", "target": "targets", "target_column": "targets", "feature": "features",
-    "clip_norm": "clip", "window": "lookback", "input_chunk_length": "lookback",
+    "units": "hidden_size", "hidden_dim": "hidden_size", "n_layers": "num_layers",
+    "n_rnn_layers": "num_layers", "lr": "learning_rate", "target": "targets",
+    "target_column": "targets", "feature": "features", "gradient_clip_val": "clip_norm",
+    "window": "lookback", "input_chunk_length": "lookback",
     "output_chunk_length": "horizon", "max_epochs": "epochs", "n_epochs": "epochs",
     "test": "test_path", "experiment_name": "experiment", "tracking_uri": "uri",
     "out": "dir", "output_dir": "dir", "n_jobs": "workers", "jobs": "workers", "rnn_type": "cell",
@@ -91,6 +94,11 @@ def _unknown_key(loc: Loc, model: type[BaseModel], others: dict[str, type[BaseMo
     section = section_model(model, parent)
     valid = sorted(section.model_fields) if section is not None else []
     where = f"under '{dotted(parent)}'" if parent else "at the top level"
+    renamed = RENAMED.get(key)
+    if renamed in valid:
+        new = dotted((*parent, renamed))
+        return (f"'{dotted(loc)}' was renamed: use '{new}' (the name the Python API and the CLI "
+                f"use, --{renamed.replace('_', '-')})")
     text = f"unknown key '{dotted(loc)}'. Valid keys {where}: {', '.join(valid)}"
     synonym = SYNONYMS.get(key.lower())
     if synonym in valid:

@@ -88,27 +88,29 @@ class Preprocessing(Section):
 
 
 class Encoder(Section):
-    """The recurrent core, as `core.EncoderConfig` takes it."""
+    """The recurrent core, by the names `Forecaster` takes (`hidden_size`, `num_layers`)."""
 
     cell: choice(CELLS) = "lstm"
-    hidden: PositiveInt = 50
-    layers: PositiveInt = 3
+    hidden_size: PositiveInt = 50
+    num_layers: PositiveInt = 3
     bidirectional: StrictBool = False
     dropout: FractionOrZero = 0.0
     pooling: choice(POOLINGS) = "last"
 
 
 class Training(Section):
-    """As `training.TrainConfig` takes it; null epochs/patience mean the automatic schedule."""
+    """As `training.TrainConfig` takes it, by the same names; null epochs/patience mean the
+    automatic schedule."""
 
     epochs: PositiveInt | None = None
     batch_size: PositiveInt = 64
-    lr: PositiveFloat = 0.001
+    learning_rate: PositiveFloat = 0.001
     optimizer: choice(OPTIMIZERS) = "adam"
     patience: NonNegativeInt | None = None  # 0: never stop early
-    clip: PositiveFloat | None = 1.0  # gradient-norm clipping; null: off
+    clip_norm: PositiveFloat | None = 1.0  # gradient-norm clipping; null: off
     seed: NonNegativeInt = 0
     device: choice(DEVICES) = "auto"
+    amp: StrictBool = True  # bf16 autocast on CUDA; ignored on a CPU
 
 
 class Evaluation(Section):
@@ -182,8 +184,8 @@ class ClassifyModel(Section):
     used by `kind: text` only."""
 
     cell: choice(CELLS) | None = None
-    hidden: PositiveInt | None = None
-    layers: PositiveInt | None = None
+    hidden_size: PositiveInt | None = None
+    num_layers: PositiveInt | None = None
     bidirectional: StrictBool | None = None
     dropout: FractionOrZero | None = None
     pooling: choice(POOLINGS) | None = None

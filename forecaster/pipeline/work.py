@@ -71,14 +71,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:1000]
 
 
-def _train_config(pipeline: Any, progress: str) -> Any:
-    from forecaster.training import TrainConfig
-
-    training = pipeline.training
-    return TrainConfig(epochs=training.epochs, batch_size=training.batch_size,
-                       learning_rate=training.lr, optimizer=training.optimizer,
-                       patience=training.patience, clip_norm=training.clip, seed=training.seed,
-                       device=training.device, progress=progress)
+def settings_of(pipeline: Any) -> dict[str, Any]:
+    """The estimator and training settings a pipeline file gives, by the API's names, for the
+    one factory (`forecaster.settings`) that `forecaster train` also uses."""
+    sections = [pipeline.model, pipeline.training]
+    if pipeline.task == "forecast":
+        sections.append(pipeline.preprocessing)
+    return {key: value for section in sections for key, value in section.model_dump().items()}
 
 
 def _checkpoint(task: SeriesTask) -> Any:
@@ -109,14 +108,9 @@ def _forecast(task: SeriesTask) -> tuple[dict[str, Any], int]:
 
 
 def _forecaster(pipeline: Any, progress: str) -> Any:
-    from forecaster.forecasting import Forecaster
+    from forecaster.settings import build_forecaster
 
-    settings, pre = pipeline.model, pipeline.preprocessing
-    return Forecaster(cell=settings.cell, hidden_size=settings.hidden,
-                      num_layers=settings.layers, lookback=pre.lookback, horizon=pre.horizon,
-                      window_norm=pre.window_norm, dropout=settings.dropout,
-                      bidirectional=settings.bidirectional, pooling=settings.pooling,
-                      training=_train_config(pipeline, progress))
+    return build_forecaster(settings_of(pipeline), progress)
 
 
 def _forecast_metrics(result: Any, model: Any) -> dict[str, Any]:
@@ -184,24 +178,17 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
 
 
 def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
-    from forecaster.classification.loading import make_classifier
     from forecaster.classification.run import classification_run, prepare_data
+    from forecaster.settings import build_classifier
 
     pipeline = task.pipeline
-    data, settings = pipeline.data, pipeline.model
+    data = pipeline.data
     prepared = prepare_data(task.spec.file, data.kind, test_path=data.test_path,
                             test_size=data.test_size, seed=pipeline.training.seed,
                             steps=data.steps, text_column=data.text_column,
                             label_column=data.label_column, encoding=data.encoding)
     train, test = prepared.train, prepared.test
-    text = data.kind == "text"  # the text settings are for text only (the schema says so)
-    model = make_classifier(
-        data.kind, _train_config(pipeline, task.progress), cell=settings.cell,
-        hidden_size=settings.hidden, num_layers=settings.layers,
-        bidirectional=settings.bidirectional, dropout=settings.dropout, pooling=settings.pooling,
-        **({"embedding_dim": settings.embedding_dim, "max_words": settings.max_words,
-            "max_length": settings.max_length, "word_dropout": settings.word_dropout}
-           if text else {}))
+    model = build_classifier(data.kind, settings_of(pipeline), task.progress)
     checkpoint = _checkpoint(task)
     result = classification_run(train, test, model, task.run_dir, overwrite=True,
                                 files={"train": task.spec.file, "test": data.test_path},

@@ -29,7 +29,7 @@ def test_mlflow_project_trains_logs_and_predicts(tmp_path):
     from mlflow.tracking import MlflowClient
 
     trained = mlflow_run(["-e", "train", "-P", f"csv={ROOT / 'datasets' / 'GOOG.csv'}",
-                          "-P", "cell=gru", "-P", "layers=1", "-P", "hidden=8",
+                          "-P", "cell=gru", "-P", "num_layers=1", "-P", "hidden_size=8",
                           "-P", "lookback=20", "-P", "epochs=2"], tmp_path)
     assert trained.returncode == 0, trained.stderr[-3000:]
     client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}")

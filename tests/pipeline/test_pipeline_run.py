@@ -31,7 +31,7 @@ data:
   targets: [Close]
 split: {{test_size: 0.1, val_size: 0.1}}
 preprocessing: {{lookback: 10, horizon: 1}}
-model: {{cell: gru, hidden: 8, layers: 1}}
+model: {{cell: gru, hidden_size: 8, num_layers: 1}}
 training: {{epochs: {epochs}, patience: 0, batch_size: 64, seed: 0, device: cpu}}
 tracking: {{enabled: false}}
 output: {{dir: {out}}}
@@ -100,7 +100,7 @@ def test_changed_configuration_redoes_the_series(tmp_path):
     pipeline = write_pipeline(tmp_path)
     assert run_cli(str(pipeline), "--set", "data.series=[GOOG]").exit_code == 0
     changed = run_cli(str(pipeline), "--set", "data.series=[GOOG]", "--set",
-                      "model.hidden=4", "--log-format", "json")
+                      "model.hidden_size=4", "--log-format", "json")
     events = [json.loads(line) for line in changed.stdout.splitlines()]
     assert [e["series"] for e in events if e["event"] == "series_done"] == ["GOOG"]
 
@@ -127,7 +127,7 @@ def test_invalid_pipeline_is_exit_2_naming_the_key_and_runs_nothing(tmp_path):
     pipeline = write_pipeline(tmp_path)
     result = run_cli(str(pipeline), "--set", "model.hiden=3")
     assert result.exit_code == 2
-    assert "model.hiden" in result.output and "did you mean 'hidden'" in result.output
+    assert "model.hiden" in result.output and "did you mean 'hidden_size'" in result.output
     assert not (tmp_path / "out").exists()
     missing = run_cli(str(write_pipeline(tmp_path, data=tmp_path / "nope.csv")))
     assert missing.exit_code == 2 and "data.path" in missing.output
@@ -267,7 +267,7 @@ data:
   path: {italy / 'ItalyPowerDemand_TRAIN.ts'}
   test_path: {italy / 'ItalyPowerDemand_TEST.ts'}
   kind: sequence
-model: {{hidden: 8}}
+model: {{hidden_size: 8}}
 training: {{epochs: 2, device: cpu}}
 tracking: {{enabled: false}}
 output: {{dir: {tmp_path / 'out'}}}

@@ -53,7 +53,7 @@ def test_shipped_pipelines_say_what_they_promise():
     assert (gafa.data.id_column, gafa.data.targets, gafa.mode) == ("Symbol", ["Close"],
                                                                    "per-series")
     goog = load_pipeline(ROOT / "pipelines" / "goog_close_lstm.yaml")
-    assert (goog.model.cell, goog.model.layers, goog.model.hidden) == ("lstm", 3, 50)
+    assert (goog.model.cell, goog.model.num_layers, goog.model.hidden_size) == ("lstm", 3, 50)
     assert (goog.preprocessing.lookback, goog.split.test_size) == (100, 0.25)
     vic = load_pipeline(ROOT / "pipelines" / "vic_elec_gru.yaml")
     assert (vic.model.cell, vic.preprocessing.lookback, vic.data.features) == ("gru", 96,
@@ -67,8 +67,9 @@ def test_defaults_fill_every_section(tmp_path, monkeypatch):
     pipeline = load_pipeline(write(tmp_path, minimal("training:\n")))  # empty section: defaults
     assert isinstance(pipeline, ForecastPipeline)
     assert pipeline.name == "job" and pipeline.task == "forecast" and pipeline.mode == "per-series"
-    assert (pipeline.model.cell, pipeline.model.hidden, pipeline.model.layers) == ("lstm", 50, 3)
-    assert pipeline.training.epochs is None and pipeline.training.lr == 0.001
+    model = pipeline.model
+    assert (model.cell, model.hidden_size, model.num_layers) == ("lstm", 50, 3)
+    assert pipeline.training.epochs is None and pipeline.training.learning_rate == 0.001
     assert (pipeline.split.test_size, pipeline.split.val_size) == (0.25, 0.1)
     assert pipeline.execution.workers == 1 and pipeline.tracking.enabled is True
     assert pipeline.output.dir == tmp_path / "runs" / "pipelines" / "job"
@@ -88,8 +89,8 @@ def test_unknown_nested_key_names_file_key_valid_keys_and_suggestion(tmp_path):
     path = write(tmp_path, minimal("model:\n  hiden: 64\n"), "x.yaml")
     message = error_of(path)
     assert message == (f"{path}: unknown key 'model.hiden'. Valid keys under 'model': "
-                       f"bidirectional, cell, dropout, hidden, layers, pooling "
-                       f"(did you mean 'hidden'?).")
+                       f"bidirectional, cell, dropout, hidden_size, num_layers, pooling "
+                       f"(did you mean 'hidden_size'?).")
 
 
 def test_unknown_top_level_key(tmp_path):
@@ -100,8 +101,8 @@ def test_unknown_top_level_key(tmp_path):
 
 
 def test_unknown_key_from_another_api_gets_our_name(tmp_path):
-    message = error_of(write(tmp_path, minimal("training:\n  learning_rate: 0.01\n")))
-    assert "unknown key 'training.learning_rate'" in message and "did you mean 'lr'?" in message
+    message = error_of(write(tmp_path, minimal("model:\n  n_layers: 2\n")))
+    assert "unknown key 'model.n_layers'" in message and "did you mean 'num_layers'?" in message
 
 
 def test_key_of_the_other_task_says_so(tmp_path):
@@ -115,14 +116,14 @@ def test_wrong_type(tmp_path):
 
 
 @pytest.mark.parametrize("setting, expected", [
-    ("model:\n  hidden: true", "'model.hidden' must be an integer, got true"),
-    ("model:\n  layers: 2.0", "'model.layers' must be an integer, got 2.0"),
+    ("model:\n  hidden_size: true", "'model.hidden_size' must be an integer, got true"),
+    ("model:\n  num_layers: 2.0", "'model.num_layers' must be an integer, got 2.0"),
     ("model:\n  bidirectional: maybe", "'model.bidirectional' must be true or false, got 'maybe'"),
     ("split:\n  test_size: 1.5", "'split.test_size' must be in (0, 1), got 1.5"),
     ("split:\n  val_size: -0.1", "'split.val_size' must be in [0, 1), got -0.1"),
     ("preprocessing:\n  lookback: 1", "'preprocessing.lookback' must be an integer >= 2, got 1"),
     ("execution:\n  workers: 0", "'execution.workers' must be an integer >= 1, got 0"),
-    ("training:\n  lr: fast", "'training.lr' must be a number, got 'fast'"),
+    ("training:\n  learning_rate: fast", "'training.learning_rate' must be a number, got 'fast'"),
     ("data:\n  path: x\n  targets: [Close]\n  encoding: klingon",
      "'data.encoding' must be a text encoding such as utf-8 or latin-1, got 'klingon'"),
     ("name: my job", "'name' must be usable as a folder name"),
@@ -134,7 +135,8 @@ def test_values_out_of_range_or_of_the_wrong_type(tmp_path, setting, expected):
 
 
 def test_yaml_1_1_exponent_is_still_a_number(tmp_path):
-    assert load_pipeline(write(tmp_path, minimal("training:\n  lr: 1e-3\n"))).training.lr == 0.001
+    pipeline = load_pipeline(write(tmp_path, minimal("training:\n  learning_rate: 1e-3\n")))
+    assert pipeline.training.learning_rate == 0.001
 
 
 def test_bad_choice_lists_the_choices(tmp_path):
@@ -185,7 +187,7 @@ def test_yaml_syntax_error_gives_the_line(tmp_path):
 
 
 def test_duplicate_key_is_an_error(tmp_path):
-    path = write(tmp_path, minimal("model:\n  hidden: 8\nmodel:\n  layers: 1\n"))
+    path = write(tmp_path, minimal("model:\n  hidden_size: 8\nmodel:\n  num_layers: 1\n"))
     assert "key 'model' appears twice in the same section (lines 4 and 6)" in error_of(path)
 
 
@@ -246,28 +248,28 @@ def test_paths_given_with_set_are_relative_to_the_current_directory(tmp_path, mo
 
 
 def test_config_hash_ignores_key_order_and_run_settings(tmp_path):
-    first = write(tmp_path, minimal("model:\n  hidden: 8\n  cell: gru\n"), "a.yaml")
-    second = write(tmp_path, "model:\n  cell: gru\n  hidden: 8\n" + minimal(), "b.yaml")
+    first = write(tmp_path, minimal("model:\n  hidden_size: 8\n  cell: gru\n"), "a.yaml")
+    second = write(tmp_path, "model:\n  cell: gru\n  hidden_size: 8\n" + minimal(), "b.yaml")
     base = load_pipeline(first).config_hash()
     assert load_pipeline(second).config_hash() == base  # also: another name (a.yaml / b.yaml)
     same = ["output.dir=/tmp/elsewhere", "tracking.enabled=false", "execution.workers=2",
             "tracking.experiment=other"]
     assert load_pipeline(first, same).config_hash() == base
-    assert load_pipeline(first, ["model.hidden=9"]).config_hash() != base
+    assert load_pipeline(first, ["model.hidden_size=9"]).config_hash() != base
     assert load_pipeline(first, ["training.seed=1"]).config_hash() != base
 
 
 def test_to_dict_round_trips_and_pickles_with_its_source(tmp_path):
-    pipeline = load_pipeline(write(tmp_path, minimal()), ["model.hidden=8"])
+    pipeline = load_pipeline(write(tmp_path, minimal()), ["model.hidden_size=8"])
     again = ForecastPipeline.model_validate(pipeline.to_dict())
     assert again.to_dict() == pipeline.to_dict()
     assert again.config_hash() == pipeline.config_hash()
     copied = pickle.loads(pickle.dumps(pipeline))  # workers get it this way
     assert copied.source_file == pipeline.source_file
-    assert copied.overrides == ("model.hidden=8",)
+    assert copied.overrides == ("model.hidden_size=8",)
 
 
 def test_pipeline_is_immutable(tmp_path):
     pipeline = load_pipeline(write(tmp_path, minimal()))
     with pytest.raises(ValueError):
-        pipeline.model.hidden = 3  # type: ignore[misc]
+        pipeline.model.hidden_size = 3  # type: ignore[misc]

@@ -15,7 +15,7 @@ GOOG = Path(__file__).resolve().parents[2] / "datasets" / "GOOG.csv"
 @pytest.fixture
 def job(tmp_path) -> Path:
     path = tmp_path / "job.yaml"
-    path.write_text(f"data:\n  path: {GOOG}\n  targets: [Close]\nmodel:\n  hidden: 8\n",
+    path.write_text(f"data:\n  path: {GOOG}\n  targets: [Close]\nmodel:\n  hidden_size: 8\n",
                     encoding="utf-8")
     return path
 
@@ -27,14 +27,14 @@ def error_of(path: Path, overrides: list[str]) -> str:
 
 
 def test_values_get_their_yaml_types(job):
-    pipeline = load_pipeline(job, ["model.hidden=64", "data.targets=[Close,Open]",
-                                   "tracking.enabled=false", "training.lr=0.01",
+    pipeline = load_pipeline(job, ["model.hidden_size=64", "data.targets=[Close,Open]",
+                                   "tracking.enabled=false", "training.learning_rate=0.01",
                                    "data.fill=null", "training.epochs=3"])
-    assert pipeline.model.hidden == 64
+    assert pipeline.model.hidden_size == 64
     assert pipeline.data.targets == ["Close", "Open"]
     assert pipeline.tracking.enabled is False
-    assert pipeline.training.lr == 0.01 and pipeline.training.epochs == 3
-    assert pipeline.overrides[0] == "model.hidden=64"
+    assert pipeline.training.learning_rate == 0.01 and pipeline.training.epochs == 3
+    assert pipeline.overrides[0] == "model.hidden_size=64"
 
 
 def test_later_set_wins_and_creates_missing_sections(job):
@@ -52,7 +52,7 @@ def test_unknown_key_names_the_set_text(job):
     message = error_of(job, ["model.hiden=64"])
     assert message.startswith(f"{job} (--set model.hiden=64): unknown key 'model.hiden'. "
                               f"Valid keys under 'model': ")
-    assert "(did you mean 'hidden'?)" in message
+    assert "(did you mean 'hidden_size'?)" in message
 
 
 def test_unknown_section_names_the_set_text(job):
@@ -71,8 +71,8 @@ def test_malformed_set(job, text):
 
 
 def test_set_below_a_value_that_is_not_a_section(job):
-    message = error_of(job, ["model.hidden.size=3"])
-    assert message.startswith("--set model.hidden.size=3: 'model.hidden' is int 8, not a "
+    message = error_of(job, ["model.hidden_size.x=3"])
+    assert message.startswith("--set model.hidden_size.x=3: 'model.hidden_size' is int 8, not a "
                               "section")
 
 

@@ -37,15 +37,15 @@ def test_summary_names_the_series_source():
 def test_json_output_with_overrides(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("validate", ROOT / "pipelines" / "gafa_nightly.yaml", "--set",
-                    "model.hidden=16", "--set", "data.series=[AAPL,GOOG]", "--json")
+                    "model.hidden_size=16", "--set", "data.series=[AAPL,GOOG]", "--json")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["valid"] is True and payload["task"] == "forecast"
-    assert payload["settings"]["model"]["hidden"] == 16
+    assert payload["settings"]["model"]["hidden_size"] == 16
     assert payload["settings"]["data"]["series"] == ["AAPL", "GOOG"]
     assert payload["input_files"] == [str(ROOT / "datasets" / "gafa_stock.csv")]
     assert payload["output_dir"] == str(tmp_path / "runs" / "pipelines" / "gafa_nightly")
-    assert payload["overrides"] == ["model.hidden=16", "data.series=[AAPL,GOOG]"]
+    assert payload["overrides"] == ["model.hidden_size=16", "data.series=[AAPL,GOOG]"]
     assert len(payload["config_hash"]) == 64
 
 
@@ -56,7 +56,7 @@ def test_bad_key_exits_2_naming_file_and_key(tmp_path):
     result = invoke("validate", path)
     assert result.exit_code == 2
     assert f"{path}: unknown key 'model.hiden'" in result.output
-    assert "did you mean 'hidden'?" in result.output
+    assert "did you mean 'hidden_size'?" in result.output
 
 
 def test_bad_set_exits_2(tmp_path):
