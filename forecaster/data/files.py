@@ -31,7 +31,9 @@ _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"PK\x03\
           b"\x28\xb5\x2f\xfd": "zstandard"}
 _DAMAGED = (OSError, EOFError, lzma.LZMAError, zlib.error, zipfile.BadZipFile)
 
-_kept: dict[str, bytes] = {}  # bytes of the last pipe read, by path (a pipe is read only once)
+# bytes of the last pipe read, by path and inode (a pipe is read only once); a named FIFO
+# refilled in the same process is seen as its first content
+_kept: dict[str, bytes] = {}
 
 
 def compression_of(path: Path) -> str | None:
@@ -64,7 +66,8 @@ def stored_bytes(path: Path, kind: str = "data") -> bytes:
     _check_path(path, kind)
     if path.is_file():
         return path.read_bytes()
-    key = str(path)
+    status = path.stat()  # a new process substitution is a new pipe: a new key
+    key = f"{path}:{status.st_dev}:{status.st_ino}"
     if key not in _kept:
         _kept.clear()  # keep one pipe's bytes at a time
         with open(path, "rb") as stream:

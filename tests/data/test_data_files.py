@@ -162,3 +162,20 @@ def test_escape_sequences_in_a_header_are_not_echoed(tmp_path):
     message = str(info.value)
     assert "\x1b" not in message and "\x07" not in message
     assert "\\x1b[2Jy\\x1b]0;owned\\x07" in message
+
+
+def test_two_process_substitutions_at_the_same_fd_path_are_read_apart():
+    """`<(...)` is /dev/fd/N: the number is reused, the pipe behind it is new."""
+    lengths = []
+    for rows in (60, 100):
+        read_end, write_end = os.pipe()
+        raw = b"\n".join(AIR_BYTES.splitlines()[: rows + 1]) + b"\n"
+        writer = threading.Thread(target=lambda w=write_end, r=raw: (os.write(w, r),
+                                                                    os.close(w)), daemon=True)
+        writer.start()
+        try:
+            lengths.append(len(load_series(f"/dev/fd/{read_end}").frame))
+        finally:
+            writer.join(timeout=10)
+            os.close(read_end)
+    assert lengths == [60, 100]
