@@ -94,6 +94,10 @@ def read_csv(path: str | Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, s
         reason = printable(str(exc).strip().splitlines()[0])
         raise DataError(f"File '{shown}' could not be read as CSV: {reason}. Check that it is a "
                         f"comma-separated text file with one header line.") from None
+    # a trailing comma on every line makes a nameless, empty column: not the user's data
+    nameless = [c for c in frame.columns
+                if str(c).startswith("Unnamed: ") and frame[c].isna().all()]
+    frame = frame.drop(columns=nameless)
     if frame.shape[1] < 2 or frame.empty:
         raise DataError(
             f"File '{shown}' does not look like a CSV series: it has {frame.shape[1]} column(s) "

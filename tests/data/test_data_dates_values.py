@@ -230,3 +230,12 @@ def test_a_frame_with_zoned_dates_keeps_its_zone():
     assert str(series.frame.index.tz) == "Australia/Melbourne"  # across the April DST change
     assert series.frequency == "h"
     assert series.notes == []
+
+
+def test_a_trailing_comma_on_every_line_is_not_a_column(tmp_path):
+    lines = (DATASETS / "airpassengers.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "trailing.csv"
+    path.write_text("\n".join(line + "," for line in lines) + "\n", encoding="utf-8")
+    series = load_series(path)  # one numeric column again: no --target needed
+    assert series.target == "y"
+    assert len(series.frame) == 144
