@@ -165,3 +165,23 @@ def test_a_killed_write_leaves_only_names_the_next_run_clears(tmp_path):
     assert all(name.startswith((".A.tmp-", ".forecast.csv.tmp-")) for name in left)
     assert sorted(p.name for p in remove_leftovers(out.parent)) == left
     assert os.listdir(out.parent) == []
+
+
+def test_the_python_api_never_replaces_a_run_holding_its_data(tmp_path, training):
+    """train_run(..., overwrite=True) checks its own input too (not only the CLI does)."""
+    import shutil
+
+    from forecaster import Forecaster, load_series
+    from forecaster.forecasting import train_run
+
+    run = tmp_path / "run"
+    (run / "model").mkdir(parents=True)
+    (run / "metrics.json").write_text(json.dumps({"metrics": {}}))
+    (run / "model" / "config.json").write_text("{}")
+    data = run / "air.csv"
+    shutil.copy(Path(__file__).parents[1] / "datasets" / "airpassengers.csv", data)
+    series = load_series(data, target="y")
+    model = Forecaster(hidden_size=4, num_layers=1, lookback=10, training=training(epochs=1))
+    with pytest.raises(OutputError, match="the folder holding the input"):
+        train_run(series, model, run, overwrite=True)
+    assert data.read_bytes() and (run / "model" / "config.json").is_file()

@@ -133,7 +133,8 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
     `files` names the data files read (recorded with their SHA-256); `extra` is added to
     metrics.json; `checkpoint` (batch jobs) lets a killed fit resume.
     """
-    check_out_dir(out, overwrite)
+    inputs = [path for path in (files or {}).values() if path is not None]
+    check_out_dir(out, overwrite, inputs)
     model.fit(train, reporter=reporter, checkpoint=checkpoint)
     evaluation = model.evaluate(test, train=train)
     history = model.history_
@@ -158,7 +159,7 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
     from forecaster.forecasting.plots import plot_loss
 
     payload = {**summary, **evaluation.to_dict()}
-    with atomic_directory(out, overwrite) as tmp:
+    with atomic_directory(out, overwrite, inputs) as tmp:
         model.save(tmp / "model")
         input_example(test).to_csv(tmp / "model" / INPUT_EXAMPLE, index=False)
         write_json(tmp / "metrics.json", payload)

@@ -75,7 +75,7 @@ def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: fl
 
     `reporter` (e.g. MLflow) hears each epoch live; logging the finished directory is the
     caller's next step (`reporter.finish(out)`). `extra` is added to metrics.json."""
-    check_out_dir(out, overwrite)
+    check_out_dir(out, overwrite, inputs=[series.source])
     model._check_params()
     split = split_for(series, model, test_size, val_size)
     if season is not None:  # refused before training, not after it
@@ -105,7 +105,7 @@ def write_run(series: SeriesData, model: Forecaster, split: Split, out: Path, *,
     summary = {**run_summary(series, model, rows), **(extra or {})}
     from forecaster.forecasting.plots import plot_forecast, plot_loss  # matplotlib is slow
 
-    with atomic_directory(out, overwrite) as tmp:
+    with atomic_directory(out, overwrite, inputs=[series.source]) as tmp:
         (tmp / "model").mkdir()
         model.save_into(tmp / "model")
         write_evaluation(tmp, evaluation, summary)
