@@ -32,6 +32,11 @@ FORECAST = {"cell": "gru", "hidden_size": 8, "num_layers": 2, "lookback": 12, "h
             "window_norm": "none", "dropout": 0.1, "bidirectional": True, "pooling": "mean",
             "epochs": 2, "batch_size": 32, "learning_rate": 0.01, "optimizer": "rmsprop",
             "patience": 0, "clip_norm": 0.5, "seed": 3, "device": "cpu", "amp": False}
+TEXT = {"cell": "gru", "hidden_size": 4, "num_layers": 1, "bidirectional": False,
+        "dropout": 0.2, "pooling": "mean", "embedding_dim": 8, "max_words": 500,
+        "max_length": 20, "word_dropout": 0.1, "epochs": 1, "batch_size": 32,
+        "learning_rate": 0.01, "optimizer": "adam", "patience": 0, "clip_norm": 2.0, "seed": 2,
+        "device": "cpu", "amp": False}
 SEQUENCE = {"cell": "lstm", "hidden_size": 8, "num_layers": 1, "bidirectional": False,
             "dropout": 0.1, "pooling": "last", "epochs": 1, "batch_size": 16,
             "learning_rate": 0.02, "optimizer": "sgd", "patience": 0, "clip_norm": 0.5,
@@ -158,7 +163,25 @@ def test_text_setting_on_sequence_data_is_exit_2_on_the_cli(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_a_classify_option_has_its_pipeline_key():
+    """Data settings too: --keep-repeats is data.keep_repeats, --test-path data.test_path."""
+    keys = section_keys(ClassifyPipeline, "data")
+    assert {"keep_repeats", "test_path", "test_size", "steps", "text_column"} <= keys
+    assert {"keep_repeats", "test_file", "test_size"} <= command_settings("classify", "train")
+
+
 # ---------------------------------------------------------------- pipeline names
+def test_a_text_setting_in_a_sequence_pipeline_is_exit_2_at_validate(tmp_path):
+    path = tmp_path / "job.yaml"
+    path.write_text(f"task: classify\ndata:\n  path: {GUNPOINT / 'GunPoint_TRAIN.ts'}\n"
+                    f"  kind: sequence\nmodel:\n  max_words: 500\n", encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 2
+    assert (f"{path}: 'model.max_words' is for kind: text only (this pipeline has kind: "
+            f"sequence); remove it.") in result.output
+
+
+
 @pytest.mark.parametrize("old, new", sorted(RENAMED.items()))
 @pytest.mark.parametrize("task", ["forecast", "classify"])
 def test_an_old_pipeline_key_is_exit_2_naming_the_new_one(tmp_path, old, new, task):
@@ -180,6 +203,18 @@ def test_an_old_key_given_with_set_is_refused_too(tmp_path):
     assert result.exit_code == 2
     assert "(--set model.hidden=8): 'model.hidden' was renamed: use 'model.hidden_size'" in \
         result.output
+
+
+def test_a_worker_fits_on_its_share_of_the_cores_unless_the_file_says(tmp_path):
+    from forecaster.pipeline.schema import load_pipeline
+    from forecaster.pipeline.work import settings_of
+
+    path = tmp_path / "job.yaml"
+    path.write_text(f"data:\n  path: {AIR}\n  targets: [y]\n", encoding="utf-8")
+    assert settings_of(load_pipeline(path))["threads"] is None  # one worker: the fit's policy
+    assert build_forecaster(settings_of(load_pipeline(path), threads=1)).training.threads == 1
+    chosen = load_pipeline(path, ["training.threads=2"])
+    assert build_forecaster(settings_of(chosen, threads=1)).training.threads == 2
 
 
 # ---------------------------------------------------------------- same settings, same estimator
@@ -238,3 +273,24 @@ def test_cli_and_pipeline_build_equal_sequence_classifiers(tmp_path):
     from_cli = recorded_settings(tmp_path / "cli")
     assert from_cli == recorded_settings(tmp_path / "job" / "series" / "gun")
     assert from_cli[0]["cell"] == "lstm" and from_cli[1]["optimizer"] == "sgd"
+
+
+def test_cli_and_pipeline_build_equal_text_classifiers(tmp_path):
+    """Every text setting, and the data settings that decide the split (repeats kept)."""
+    rows = (DATASETS / "rotten_tomatoes.csv").read_text(encoding="utf-8").splitlines()
+    small = tmp_path / "reviews.csv"
+    small.write_text("\n".join(rows[:121] + rows[1:11]) + "\n", encoding="utf-8")  # 10 repeats
+    cli = invoke("classify", "train", small, "--kind", "text", "--keep-repeats", "--test-size",
+                 "0.25", *as_options(TEXT), "--quiet", "--no-tracking", "--out", tmp_path / "cli")
+    assert cli.exit_code == 0, cli.output
+    keys = {name: section_keys(ClassifyPipeline, name) for name in ("model", "training")}
+    job = pipeline_file(tmp_path, f"name: reviews\ntask: classify\ndata:\n  path: {small}\n"
+                        f"  kind: text\n  keep_repeats: true\n  test_size: 0.25\n"
+                        + sections(TEXT, keys))
+    run = invoke("run", job)
+    assert run.exit_code == 0, run.output
+    job_dir = tmp_path / "job" / "series" / "reviews"
+    assert recorded_settings(tmp_path / "cli") == recorded_settings(job_dir)
+    splits = [json.loads((d / "metrics.json").read_text(encoding="utf-8"))["split"]
+              for d in (tmp_path / "cli", job_dir)]
+    assert splits[0] == splits[1] == {"test_size": 0.25, "seed": 2, "keep_repeats": True}

@@ -119,6 +119,9 @@ Examples:
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @click.option("--amp/--no-amp", default=True, show_default=True,
               help="bf16 autocast on CUDA (ignored on CPU).")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads for training (default: the cores less one, at least one, so a "
+                   "busy neighbour cannot stall it; $OMP_NUM_THREADS also sets it).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run directory (default: runs/<file>-<kind>-<cell>-<time>).")
 @click.option("--overwrite", is_flag=True, help="Replace --out if it exists.")
@@ -134,7 +137,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           embedding_dim: int | None, max_words: int | None, max_length: int | None,
           word_dropout: float | None, epochs: int | None, batch_size: int,
           learning_rate: float, optimizer: str, patience: int | None, seed: int,
-          clip_norm: float, device: str, amp: bool, out: Path | None, overwrite: bool,
+          clip_norm: float, device: str, amp: bool, threads: int | None,
+          out: Path | None, overwrite: bool,
           as_json: bool, quiet: bool, tracking_uri: str | None, experiment: str | None,
           no_tracking: bool, tracking_optional: bool, register: str | None) -> None:
     """Train a classifier on DATA and score it beside baselines on a held-out test set.

@@ -69,6 +69,9 @@ Examples:
                 help="Gradient-norm clip (0: off).")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="CPU threads for training (default: the cores less one, at least one, so a "
+                   "busy neighbour cannot stall it; $OMP_NUM_THREADS also sets it).")
 @click.option("--amp/--no-amp", default=True, show_default=True,
               help="bf16 autocast on CUDA (ignored on CPU).")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
@@ -84,7 +87,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
           bidirectional: bool, pooling: str, dropout: float, lookback: int, horizon: int,
           window_norm: str, test_size: float, val_size: float, season: int | None,
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
-          patience: int | None, clip_norm: float, seed: int, device: str, amp: bool,
+          patience: int | None, clip_norm: float, seed: int, device: str, threads: int | None,
+          amp: bool,
           out: Path | None, overwrite: bool, as_json: bool, quiet: bool,
           tracking_uri: str | None, experiment: str | None, no_tracking: bool,
           tracking_optional: bool, register: str | None) -> None:

@@ -49,6 +49,7 @@ from forecaster.pipeline.sections import (
     Split,
     Tracking,
     Training,
+    check_text_settings,
 )
 
 # sections that say how and where a job runs, not what it computes: outside config_hash
@@ -167,6 +168,11 @@ class ClassifyPipeline(_PipelineBase):
     tracking: Tracking = Field(default_factory=Tracking)
     output: Output = Field(default_factory=Output)
     execution: Execution = Field(default_factory=Execution)
+
+    @model_validator(mode="after")
+    def _text_settings_need_text(self) -> ClassifyPipeline:
+        check_text_settings(self.data.kind, self.model)
+        return self
 
 
 Pipeline = ForecastPipeline | ClassifyPipeline

@@ -111,6 +111,8 @@ class Training(Section):
     seed: NonNegativeInt = 0
     device: choice(DEVICES) = "auto"
     amp: StrictBool = True  # bf16 autocast on CUDA; ignored on a CPU
+    threads: PositiveInt | None = None  # CPU threads per fit; null: the cores (less one, or
+    # $OMP_NUM_THREADS) shared between execution.workers
 
 
 class Evaluation(Section):
@@ -158,6 +160,7 @@ class ClassifyData(Section):
     steps: PositiveInt | None = None
     encoding: Encoding = "utf-8"
     test_size: Fraction = 0.2
+    keep_repeats: StrictBool = False  # text: keep repeated texts (by default dropped first)
 
     @model_validator(mode="after")
     def _kind_settings(self) -> ClassifyData:
@@ -193,3 +196,16 @@ class ClassifyModel(Section):
     max_words: integer_from(2) | None = None  # text: vocabulary size, most frequent words first
     max_length: PositiveInt | None = None  # text: tokens kept per text
     word_dropout: FractionOrZero | None = None  # text: share of training words hidden
+
+
+def check_text_settings(kind: str, model: ClassifyModel) -> None:
+    """The text settings on sequence data are refused when the file is validated, as the
+    estimator factory would refuse them at run time, rather than ignored."""
+    from forecaster.settings import TEXT_ONLY
+
+    if kind == "text":
+        return
+    for key in TEXT_ONLY:
+        if getattr(model, key) is not None:
+            raise key_error(f"model.{key}", f"is for kind: text only (this pipeline has kind: "
+                                            f"{kind}); remove it")

@@ -71,13 +71,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:1000]
 
 
-def settings_of(pipeline: Any) -> dict[str, Any]:
+def settings_of(pipeline: Any, threads: int | None = None) -> dict[str, Any]:
     """The estimator and training settings a pipeline file gives, by the API's names, for the
-    one factory (`forecaster.settings`) that `forecaster train` also uses."""
+    one factory (`forecaster.settings`) that `forecaster train` also uses. `threads` is this
+    worker's share of the cores, used when the file leaves `training.threads` null (else the
+    fit would take the whole machine's default in every worker)."""
     sections = [pipeline.model, pipeline.training]
     if pipeline.task == "forecast":
         sections.append(pipeline.preprocessing)
-    return {key: value for section in sections for key, value in section.model_dump().items()}
+    settings = {key: value for section in sections for key, value in section.model_dump().items()}
+    if settings.get("threads") is None:
+        settings["threads"] = threads
+    return settings
 
 
 def _checkpoint(task: SeriesTask) -> Any:
@@ -98,7 +103,7 @@ def _forecast(task: SeriesTask) -> tuple[dict[str, Any], int]:
 
     pipeline = task.pipeline
     series = load_series_of(task.spec, pipeline)
-    model = _forecaster(pipeline, task.progress)
+    model = _forecaster(pipeline, task.progress, task.threads)
     checkpoint = _checkpoint(task)
     result = train_run(series, model, task.run_dir, test_size=pipeline.split.test_size,
                        val_size=pipeline.split.val_size, season=pipeline.evaluation.season,
@@ -107,10 +112,10 @@ def _forecast(task: SeriesTask) -> tuple[dict[str, Any], int]:
     return _forecast_metrics(result, model), model.history_.resumed_from_epoch
 
 
-def _forecaster(pipeline: Any, progress: str) -> Any:
+def _forecaster(pipeline: Any, progress: str, threads: int | None) -> Any:
     from forecaster.settings import build_forecaster
 
-    return build_forecaster(settings_of(pipeline), progress)
+    return build_forecaster(settings_of(pipeline, threads), progress)
 
 
 def _forecast_metrics(result: Any, model: Any) -> dict[str, Any]:
@@ -140,7 +145,7 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
     pipeline = tasks[0].pipeline
     outcomes: dict[str, SeriesOutcome] = {}
     loaded = []
-    model = _forecaster(pipeline, tasks[0].progress)
+    model = _forecaster(pipeline, tasks[0].progress, tasks[0].threads)
     for task in tasks:
         try:
             series = load_series_of(task.spec, pipeline)
@@ -185,10 +190,11 @@ def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
     data = pipeline.data
     prepared = prepare_data(task.spec.file, data.kind, test_path=data.test_path,
                             test_size=data.test_size, seed=pipeline.training.seed,
+                            keep_repeats=data.keep_repeats,
                             steps=data.steps, text_column=data.text_column,
                             label_column=data.label_column, encoding=data.encoding)
     train, test = prepared.train, prepared.test
-    model = build_classifier(data.kind, settings_of(pipeline), task.progress)
+    model = build_classifier(data.kind, settings_of(pipeline, task.threads), task.progress)
     checkpoint = _checkpoint(task)
     result = classification_run(train, test, model, task.run_dir, overwrite=True,
                                 files={"train": task.spec.file, "test": data.test_path},
