@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from forecaster.errors import ConfigError
+from forecaster.pipeline.lifeline import JobProcess, die_with_job, die_with_parent
 from forecaster.pipeline.work import SeriesOutcome, SeriesTask, run_series
 
 
@@ -37,30 +38,41 @@ def run_in_process(tasks: list[SeriesTask], started: Callable[[SeriesTask], None
         yield run_series(task)
 
 
-def _worker_setup() -> None:
-    """Workers leave Ctrl-C and SIGTERM to the job, which stops them itself (a worker must not
-    take Ctrl-C as "keep the half-trained model" and report its series done)."""
+def _worker_setup(job_pid: int) -> None:
+    """Workers die with the job (see `lifeline`), and leave Ctrl-C and SIGTERM to it, which
+    stops them itself (a worker must not take Ctrl-C as "keep the half-trained model" and
+    report its series done)."""
+    die_with_parent(job_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     atexit.register(gc.freeze)  # skip the last full collection over torch's objects: ~2.5 s
 
 
 def run_in_workers(tasks: list[SeriesTask], workers: int,
-                   started: Callable[[SeriesTask], None]) -> Iterator[SeriesOutcome]:
-    """Series in parallel local processes (spawned: no inherited torch or OpenMP state)."""
+                   started: Callable[[SeriesTask], None],
+                   spawned: Callable[[list[int]], None] | None = None
+                   ) -> Iterator[SeriesOutcome]:
+    """Series in parallel local processes (spawned: no inherited torch or OpenMP state).
+    `spawned` hears the worker pids whenever they change (the job's lock records them)."""
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_setup,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
     queue = list(tasks)
     running: dict[Any, SeriesTask] = {}
+    pids: list[int] = []
     try:
         while queue or running:
             while queue and len(running) < workers:  # submit only what can start now, so
                 task = queue.pop(0)                    # "started" means started
                 running[pool.submit(run_series, task)] = task
                 started(task)
+            now = sorted(getattr(pool, "_processes", None) or {})  # started by submit (spawn)
+            if spawned is not None and now != pids:
+                pids = now
+                spawned(pids)
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 task = running.pop(future)
@@ -91,11 +103,12 @@ def run_on_ray(tasks: list[SeriesTask], workers: int, address: str | None,
         if address is None:
             options["num_cpus"] = workers
         ray.init(address=address, **options)
-    remote = ray.remote(num_cpus=1, max_retries=0)(run_series)
+    remote = ray.remote(num_cpus=1, max_retries=0)(_run_series_for)
+    job = JobProcess.this()
     try:
         pending = {}
         for task in tasks:
-            pending[remote.remote(task)] = task
+            pending[remote.remote(task, job)] = task
             started(task)
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
@@ -111,3 +124,10 @@ def run_on_ray(tasks: list[SeriesTask], workers: int, address: str | None,
             ray.cancel(ref, force=True)
         if started_here:
             ray.shutdown()
+
+
+def _run_series_for(task: SeriesTask, job: JobProcess) -> SeriesOutcome:
+    """A Ray task: the series, in a worker that dies with the job if the job is on this host
+    (Ray's workers are children of its raylet, not of the job)."""
+    die_with_job(job)
+    return run_series(task)

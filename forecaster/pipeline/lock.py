@@ -1,9 +1,12 @@
 """One job at a time per output directory: `directory/.lock`, taken atomically, freed on exit.
 
-The lock file holds JSON {pid, host, started, command, ...}, so whoever finds it knows who holds
-the directory. A lock left by a process that died (same host, pid no longer running, or the pid
-now belongs to another process) is stale and is taken over; a lock from another host is never
-judged from here, because its pid means nothing on this machine.
+The lock file holds JSON {pid, host, started, command, process, workers, ...}, so whoever finds
+it knows who holds the directory. A lock left by a process that died (same host, pid no longer
+running, or the pid now belongs to another process: `process` is its boot id and start time) is
+stale and is taken over; a lock from another host is never judged from here, because its pid
+means nothing on this machine. The job records its worker processes in `workers` as it starts
+them; before a stale lock is taken over, any of them still running (they should have died with
+the job) is stopped, so that two jobs never write into one directory.
 
 Why it is safe when several jobs start at once:
 - the lock appears with its content in one step: written to a temporary file, then hard-linked
@@ -25,11 +28,19 @@ import socket
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from forecaster.errors import ConfigError, ForecasterError
 from forecaster.pipeline.files import utc_now, write_temporary
+from forecaster.pipeline.processes import (
+    has_proc,
+    is_running,
+    process_identity,
+    started_after,
+    stop_processes,
+)
 
 try:
     import fcntl
@@ -103,16 +114,50 @@ class OutputLock:
                 raise LockedError(_held_message(self.directory, self.path, holder))
             if fcntl is None:
                 raise LockedError(_held_message(self.directory, self.path, holder, stale=True))
+            stopped = self._stop_workers_of(holder)
             if self._take_over(raw, content):
                 self._token, self._pid = token, os.getpid()
                 self.note = (f"Took over a stale lock on {self.directory}: pid {holder['pid']} "
                              f"on this host ({holder['host']}), started {holder.get('started')}, "
                              f"is no longer running.")
+                if stopped:
+                    self.note += (f" Stopped {len(stopped)} of its worker processes that were "
+                                  f"still running (pids {', '.join(map(str, stopped))}).")
                 logger.info(self.note)
                 return self
         raise LockedError(f"Could not lock output directory '{self.directory}': other jobs kept "
                           f"taking and freeing {self.path} while this one tried. Run one job "
                           f"per output directory at a time.")
+
+    def add_workers(self, pids: list[int]) -> None:
+        """Record worker processes of this job in the lock (with their identities), so that
+        whoever finds the lock after a crash can make sure none of them still runs."""
+        if not self.held:
+            raise RuntimeError(f"{self.path} is not held by this OutputLock.")
+        raw = _read_bytes(self.path)
+        record = _parse(raw or b"")
+        if record is None or record.get("token") != self._token:
+            return  # no longer ours (removed or replaced by hand): nothing to add to
+        known = {worker["pid"] for worker in _workers(record)}
+        record["workers"] = _workers(record) + [
+            {"pid": pid, "process": process_identity(pid)} for pid in pids if pid not in known]
+        tmp = write_temporary(self.directory, ".lock.new-", json.dumps(record, indent=2) + "\n")
+        os.replace(tmp, self.path)
+
+    def _stop_workers_of(self, holder: dict[str, Any]) -> list[int]:
+        """Stop the dead job's workers that still run; raise if some cannot be stopped."""
+        alive = [(worker["pid"], worker["process"]) for worker in _workers(holder)
+                 if worker["process"] and is_running(worker["pid"], worker["process"])]
+        if not alive:
+            return []
+        left = stop_processes(alive)
+        if left:
+            raise LockedError(
+                f"Output directory '{self.directory}' has a lock left by a job that is no "
+                f"longer running (pid {holder['pid']}), but its worker processes "
+                f"{', '.join(map(str, left))} still run and could not be stopped from here "
+                f"(another user's?). Stop them (kill {' '.join(map(str, left))}) and run again.")
+        return [pid for pid, _ in alive]
 
     def release(self) -> None:
         """Remove the lock if it is still ours (the one this object wrote, in this process)."""
@@ -208,36 +253,37 @@ def _parse(raw: bytes) -> dict[str, Any] | None:
     return record
 
 
-def process_identity(pid: int) -> str | None:
-    """'<boot id>:<start time>' of a running process (Linux), None where it cannot be read or
-    the process is a zombie. Tells a live holder from a new process that reused its pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return None
-    after_name = stat.rsplit(")", 1)[-1].split()
-    if len(after_name) < 20 or after_name[0] == "Z":  # fields 3.. of proc(5); 22 is starttime
-        return None
-    return f"{boot}:{after_name[19]}"
+def _workers(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The well-formed worker entries of a lock record (a hand-edited lock may have others)."""
+    found = []
+    for worker in record.get("workers") or []:
+        pid = worker.get("pid") if isinstance(worker, dict) else None
+        if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
+            identity = worker.get("process")
+            found.append({"pid": pid, "process": identity if isinstance(identity, str)
+                          else None})
+    return found
 
 
 def _is_stale(holder: dict[str, Any]) -> bool:
-    """True only when we can tell: same host, and its pid is not running (or is another
-    process now)."""
+    """True only when we can tell: same host, and its pid is not running, or is another
+    process now (another boot or start time than recorded; for a lock without that record,
+    a process that started after the lock was written)."""
     if holder["host"] != socket.gethostname():
         return False
     pid = holder["pid"]
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # PermissionError: alive, another user's
-        return False
     recorded = holder.get("process")
-    if recorded and Path("/proc/self/stat").exists():
-        return process_identity(pid) != recorded  # None: a zombie, or gone just now
-    return False
+    if isinstance(recorded, str) and has_proc():
+        return not is_running(pid, recorded)  # a zombie or gone: stale
+    if not is_running(pid, None):
+        return True
+    try:
+        written = datetime.fromisoformat(str(holder.get("started")))
+    except ValueError:
+        return False
+    if written.tzinfo is None:
+        written = written.replace(tzinfo=UTC)
+    return started_after(pid, written)
 
 
 def _held_message(directory: Path, path: Path, holder: dict[str, Any], stale: bool = False) -> str:

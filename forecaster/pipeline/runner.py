@@ -94,7 +94,8 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
                 _started(manifest, out, task, events)
 
             outcomes = (_execute_global(tasks, out, started) if _is_global(pipeline) else
-                        _execute(tasks, workers, executor, ray_address, started))
+                        _execute(tasks, workers, executor, ray_address, started,
+                                 lock.add_workers))
             for outcome in outcomes:
                 _record(manifest, by_id[outcome.series_id], outcome, events, result)
                 if tracker and outcome.status == "done":
@@ -230,7 +231,7 @@ def _remove_partial_outputs(out: Path) -> None:
 
 
 def _execute(tasks: list[SeriesTask], workers: int, executor: str, ray_address: str | None,
-             started: Any) -> Iterator[SeriesOutcome]:
+             started: Any, spawned: Any) -> Iterator[SeriesOutcome]:
     from forecaster.pipeline import executors
 
     if not tasks:
@@ -238,7 +239,7 @@ def _execute(tasks: list[SeriesTask], workers: int, executor: str, ray_address: 
     if executor == "ray":
         return executors.run_on_ray(tasks, workers, ray_address, started)
     if workers > 1 and len(tasks) > 1:
-        return executors.run_in_workers(tasks, min(workers, len(tasks)), started)
+        return executors.run_in_workers(tasks, min(workers, len(tasks)), started, spawned)
     return executors.run_in_process(tasks, started)
 
 
