@@ -35,6 +35,14 @@ def class_targets(labels: np.ndarray | None, source: str) -> tuple[list[str], np
     if len(classes) < 2:
         raise DataError(f"'{source}' has a single class ({classes[0]!r}): there is nothing to "
                         f"tell apart. Check the label column.")
+    counts = np.unique(labels, return_counts=True)[1]
+    single = int((counts < 2).sum())
+    if single * 2 > len(classes):
+        raise DataError(f"'{source}' has {len(classes)} classes in {len(labels)} cases, and "
+                        f"{single} of them have a single case: too few examples per class to "
+                        f"learn from (or to hold out for validation). Check that the label "
+                        f"column holds the classes (not an id or the text), or gather at least "
+                        f"a few cases per class.")
     return classes, np.searchsorted(classes, labels)
 
 

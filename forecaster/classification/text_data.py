@@ -61,6 +61,25 @@ def _column(names: list[str], wanted: str, role: str, option: str, path: Path,
                     f"name of the {role} column with {option} (e.g. {option} {names[0]}).")
 
 
+def _blank(row: list[str]) -> bool:
+    return len(row) <= 1 and not (row and row[0].strip())
+
+
+def _without_blank_lines(records: list[list[str]], lines: list[int]
+                         ) -> tuple[list[list[str]], list[int]]:
+    """Records without the blank lines that carry none: those before the header and after the
+    last record, and, in a file of several columns, any blank line. In a file whose only column
+    is the text, a blank line between records is an empty text; it is kept, so that it is
+    refused by line number instead of silently dropped (3 rows in, 2 predictions out)."""
+    filled = [i for i, row in enumerate(records) if not _blank(row)]
+    if not filled:
+        return [], []
+    first, last = filled[0], filled[-1]
+    single = len(records[first]) == 1
+    keep = [i for i in range(first, last + 1) if single or not _blank(records[i])]
+    return [records[i] or [""] for i in keep], [lines[i] for i in keep]
+
+
 def read_text_csv(path: str | Path, text_column: str = "text", label_column: str = "label",
                   encoding: str = "utf-8", require_labels: bool = True) -> TextSet:
     """Read one text per CSV record (a header line first; quoted fields may hold commas and
@@ -78,14 +97,14 @@ def read_text_csv(path: str | Path, text_column: str = "text", label_column: str
     start = 1
     try:
         for row in reader:
-            if len(row) > 1 or (row and row[0].strip()):  # blank lines carry no record
-                records.append(row)
-                lines.append(start)
+            records.append(row)
+            lines.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise DataError(f"'{path}' line {reader.line_num} cannot be read as CSV ({exc}). Check "
                         f"its quotes: a field holding commas or line breaks must be enclosed "
                         f"in double quotes, and a quote inside it doubled (\"\").") from None
+    records, lines = _without_blank_lines(records, lines)
     if not records:
         raise DataError(f"File '{path}' has no header line, only blank lines. Pass a CSV file "
                         f"with a header line (e.g. text,label) and one text per row.")
