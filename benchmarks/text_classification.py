@@ -44,6 +44,7 @@ from forecaster.classification.evaluation import scores
 from forecaster.classification.text_classifier import TextClassifier, tfidf_logistic_predictions
 from forecaster.classification.text_data import TextSet, drop_repeated_texts, read_text_csv
 from forecaster.classification.vocabulary import Vocabulary, tokenize
+from forecaster.estimator_checks import saved_params
 from forecaster.training import TrainConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +121,7 @@ def run_model(label: str, train: TextSet, test: TextSet, settings: dict) -> Row:
                fit_seconds=seconds, epochs_run=history.epochs_run,
                best_epoch=history.best_epoch,
                throughput=trained_on * history.epochs_run / history.seconds,
-               params={**model.get_params(), **{k: v for k, v in asdict(config).items()
+               params={**saved_params(model), **{k: v for k, v in asdict(config).items()
                                                 if k in TRAIN_KEYS}})
 
 

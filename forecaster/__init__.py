@@ -9,6 +9,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "DataError": "forecaster.errors",
     "ForecasterError": "forecaster.errors",
     "ModelFileError": "forecaster.errors",
+    "NotFittedError": "forecaster.errors",
     "SeriesData": "forecaster.data.loading",
     "load_series": "forecaster.data.loading",
     "Evaluation": "forecaster.forecasting.evaluation",
