@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -149,3 +150,88 @@ def test_a_lock_that_is_no_longer_ours_is_left_in_place(tmp_path):
         (tmp_path / LOCK_NAME).write_text(json.dumps({**record, "token": "someone else"}),
                                           encoding="utf-8")
     assert (tmp_path / LOCK_NAME).exists()
+
+
+# ------------------------------------------------- a dead job's workers, reused pids
+
+
+needs_proc = pytest.mark.skipif(process_identity(os.getpid()) is None, reason="needs Linux /proc")
+
+
+@pytest.fixture
+def sleeper():
+    """A live process standing in for a worker (or for an unrelated one that reused a pid)."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    yield process
+    if process.poll() is None:
+        process.kill()
+    process.wait(timeout=30)
+
+
+@needs_proc
+def test_the_job_records_its_workers_with_their_identities(tmp_path, sleeper):
+    with OutputLock(tmp_path) as lock:
+        lock.add_workers([sleeper.pid])
+        lock.add_workers([sleeper.pid])  # recorded once
+        record = json.loads((tmp_path / LOCK_NAME).read_text(encoding="utf-8"))
+        assert record["workers"] == [{"pid": sleeper.pid,
+                                      "process": process_identity(sleeper.pid)}]
+        assert record["pid"] == os.getpid()
+    assert not (tmp_path / LOCK_NAME).exists()  # still ours, so released
+
+
+@needs_proc
+def test_taking_over_stops_the_dead_jobs_workers_that_still_run(tmp_path, sleeper):
+    write_lock(tmp_path, workers=[{"pid": sleeper.pid,
+                                   "process": process_identity(sleeper.pid)}])
+    with OutputLock(tmp_path) as lock:
+        assert sleeper.wait(timeout=15) == -signal.SIGKILL  # gone before the lock was ours
+        assert "Took over a stale lock" in lock.note
+        assert f"Stopped 1 of its worker processes that were still running (pids " \
+               f"{sleeper.pid})" in lock.note
+
+
+@needs_proc
+def test_a_worker_pid_now_used_by_another_process_is_left_alone(tmp_path, sleeper):
+    write_lock(tmp_path, workers=[{"pid": sleeper.pid, "process": "another-boot:123"},
+                                  {"pid": "junk"}, "junk"])
+    with OutputLock(tmp_path) as lock:
+        assert "Stopped" not in lock.note
+    assert sleeper.poll() is None  # never signalled
+
+
+@needs_proc
+def test_an_old_lock_whose_pid_was_reused_after_it_was_written_is_stale(tmp_path, sleeper):
+    # no "process" identity (written by an older version): the pid's process started after
+    # the lock was written, so it cannot be the lock's holder
+    write_lock(tmp_path, pid=sleeper.pid, started="2024-01-01T00:00:00+00:00")
+    with OutputLock(tmp_path) as lock:
+        assert "is no longer running" in lock.note
+    assert sleeper.poll() is None  # an unrelated process: not ours to stop
+
+
+@needs_proc
+def test_an_old_lock_of_a_process_running_since_before_it_was_written_holds(tmp_path, sleeper):
+    from forecaster.pipeline.files import utc_now
+
+    write_lock(tmp_path, pid=sleeper.pid, started=utc_now())
+    held = f"in use by another pipeline job \\(pid {sleeper.pid}"
+    with pytest.raises(LockedError, match=held), OutputLock(tmp_path):
+        pass
+
+
+@needs_proc
+def test_a_lock_whose_holder_is_a_zombie_is_stale(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                              stdin=subprocess.PIPE)
+    identity = process_identity(holder.pid)
+    holder.stdin.close()  # it exits; unreaped, it stays a zombie that runs no code
+    deadline = time.monotonic() + 30
+    while process_identity(holder.pid) is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        write_lock(tmp_path, pid=holder.pid, process=identity)
+        with OutputLock(tmp_path) as lock:
+            assert lock.note is not None
+    finally:
+        holder.wait(timeout=30)
