@@ -170,7 +170,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
         raise ConfigError(str(exc)) from None
     stem = data.name.split(".")[0].removesuffix("_TRAIN")
     out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
-    check_out_dir(out, overwrite)
+    check_out_dir(out, overwrite, inputs=[data, test_file])
     reporter = None
     if not no_tracking:
         reporter = make_reporter(tracking_uri, experiment or f"{stem}-{kind}-classifier", register,
@@ -271,16 +271,18 @@ def predict(model_ref: str, data: Path, kind: str, text_column: str, label_colum
     MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
     """
     from forecaster.classification.loading import probabilities_table
+    from forecaster.output import atomic_file, check_file_target
 
+    if out is not None:  # before any work: not a folder, not an input, a writable place
+        check_file_target(out, [data, model_ref])
     model = load_classifier_ref(model_ref, tracking_uri)
     kind = _kind_of(model)
     cases = read_cases(data, kind, steps=steps, text_column=text_column,
                        label_column=label_column, encoding=encoding, require_labels=False)
     table = probabilities_table(model, model.predict_proba(cases))
     if out is not None:
-        tmp = out.with_name(f".{out.name}.tmp")
-        table.to_csv(tmp, index=False)
-        tmp.replace(out)
+        with atomic_file(out) as tmp:
+            table.to_csv(tmp, index=False)
     if as_json:
         echo_json({"classes": model.classes_, "predictions": [
             {"label": row["label"],

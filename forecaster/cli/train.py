@@ -130,7 +130,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
          f"(a CPU run with the same seed repeats exactly).")
     from forecaster.forecasting.rundir import check_out_dir
 
-    check_out_dir(out, overwrite)  # before a tracking run is opened
+    check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened
     if reporter is not None:
         reporter.start(out.name)
     try:
