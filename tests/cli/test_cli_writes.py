@@ -19,8 +19,8 @@ from forecaster.cli import main
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 AIR = DATASETS / "airpassengers.csv"
 ITALY = DATASETS / "ucr" / "ItalyPowerDemand"
-TINY = ["--target", "y", "--lookback", "10", "--layers", "1", "--hidden", "8", "--epochs", "1",
-        "--device", "cpu", "--quiet"]
+TINY = ["--target", "y", "--lookback", "10", "--num-layers", "1", "--hidden-size", "8",
+        "--epochs", "1", "--device", "cpu", "--quiet"]
 
 
 def invoke(*args: object):
@@ -162,8 +162,8 @@ def test_an_empty_folder_is_used_without_overwrite(tmp_path):
 def test_classify_train_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path):
     folder = precious(tmp_path / "precious")
     before = snapshot(folder)
-    result = invoke("classify", "train", ITALY / "ItalyPowerDemand_TRAIN.ts", "--test",
-                    ITALY / "ItalyPowerDemand_TEST.ts", "--hidden", "8", "--epochs", "1",
+    result = invoke("classify", "train", ITALY / "ItalyPowerDemand_TRAIN.ts", "--test-path",
+                    ITALY / "ItalyPowerDemand_TEST.ts", "--hidden-size", "8", "--epochs", "1",
                     "--quiet", "--out", folder, "--overwrite")
     assert_user_error(result, f"Refusing to replace '{folder}'")
     assert snapshot(folder) == before
@@ -281,8 +281,8 @@ def test_predict_out_on_a_full_disk_is_exit_2(air_run):
 @pytest.fixture(scope="module")
 def italy_model(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("classify_writes") / "italy"
-    result = invoke("classify", "train", ITALY / "ItalyPowerDemand_TRAIN.ts", "--test",
-                    ITALY / "ItalyPowerDemand_TEST.ts", "--hidden", "8", "--epochs", "1",
+    result = invoke("classify", "train", ITALY / "ItalyPowerDemand_TRAIN.ts", "--test-path",
+                    ITALY / "ItalyPowerDemand_TEST.ts", "--hidden-size", "8", "--epochs", "1",
                     "--quiet", "--out", out)
     assert result.exit_code == 0, result.output
     return out / "model"
@@ -308,7 +308,7 @@ def test_classify_predict_out_writes_and_refuses_its_input(italy_model, tmp_path
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 64 KiB tmpfs (a run needs about 130 KiB) (needs root and mount); skipped where it cannot be made."""
+    """A 64 KiB tmpfs (a run needs about 130 KiB); skipped where it cannot be mounted."""
     mount = tmp_path / "disk"
     mount.mkdir()
     made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)],
