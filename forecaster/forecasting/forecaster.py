@@ -64,6 +64,22 @@ def check_season(season: Any, history: int, source: str) -> None:
                           f"out (the default comes from the frequency).")
 
 
+def _as_date(start: Any, index: pd.DatetimeIndex) -> pd.Timestamp:
+    """`start` as a timestamp comparable with `index` (same time zone, or none)."""
+    try:
+        stamp = pd.Timestamp(start)
+    except (ValueError, TypeError):  # the parse of this one value only
+        raise ConfigError(f"start={str(start)[:60]!r} is not a date (e.g. 2018-01-02), a row "
+                          f"position or a fraction of the rows in (0, 1).") from None
+    if stamp is pd.NaT:
+        raise ConfigError(f"start={str(start)[:60]!r} is not a date.")
+    if index.tz is not None and stamp.tz is None:
+        return stamp.tz_localize(index.tz)
+    if index.tz is None and stamp.tz is not None:
+        return stamp.tz_convert(None)
+    return stamp
+
+
 class Forecaster(BaseEstimator):
     """Forecast a target column H steps ahead with an RNN, LSTM or GRU.
 
@@ -233,12 +249,21 @@ class Forecaster(BaseEstimator):
         n = len(series.frame)
         if start is None:
             first = self.lookback
-        elif isinstance(start, float) and 0 < start < 1:
+        elif isinstance(start, bool):
+            raise ConfigError(f"start={start!r} must be a date, a row position or a fraction "
+                              f"of the rows in (0, 1).")
+        elif isinstance(start, float):
+            if not 0 < start < 1:
+                raise ConfigError(f"start={start!r}: a fraction of the rows must lie strictly "
+                                  f"between 0 and 1 (e.g. 0.75 scores the last quarter).")
             first = int(round(n * start))
         elif isinstance(start, int | np.integer):
+            if not 0 <= start <= n:
+                raise ConfigError(f"start={start!r} is not a row position of '{series.source}' "
+                                  f"(0 to {n}).")
             first = int(start)
         else:
-            first = int(series.frame.index.searchsorted(pd.Timestamp(start)))
+            first = int(series.frame.index.searchsorted(_as_date(start, series.frame.index)))
         positions = target_positions(first, n, self.lookback, self.horizon)
         if len(positions) == 0:
             raise DataError(f"'{series.source}' has {n} rows: no window with {self.lookback} "

@@ -181,3 +181,34 @@ def test_save_refuses_a_used_path_and_follows_the_umask(fitted, tmp_path):
     with pytest.raises(ForecasterError, match="already exists and is not empty"):
         fitted.save(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]  # no temporary left behind
+
+
+@pytest.mark.parametrize(("start", "message"), [
+    ("not-a-date", "start='not-a-date' is not a date (e.g. 2018-01-02), a row position or a "
+                   "fraction of the rows in (0, 1)."),
+    ("2019-13-45", "start='2019-13-45' is not a date"),
+    (1.5, "start=1.5: a fraction of the rows must lie strictly between 0 and 1"),
+    (-3, "start=-3 is not a row position of"),
+])
+def test_an_unusable_start_is_a_config_error(fitted, goog, start, message):
+    with pytest.raises(ConfigError) as info:
+        fitted.predict(goog, start=start)
+    assert message in str(info.value)
+
+
+def test_an_unparseable_start_on_the_command_line_exits_2(fitted, goog_csv, tmp_path):
+    from click.testing import CliRunner
+
+    from forecaster.cli import main
+
+    model_dir = fitted.save(tmp_path / "model")
+    result = CliRunner().invoke(main, ["evaluate", str(model_dir), str(goog_csv),
+                                       "--start", "next tuesday-ish"])
+    assert result.exit_code == 2, result.output
+    assert "start='next tuesday-ish' is not a date" in result.output
+
+
+def test_a_start_date_with_a_time_zone_is_compared_in_the_series_zone(fitted, goog):
+    naive = fitted.predict(goog, start="2018-01-02")
+    aware = fitted.predict(goog, start="2018-01-02T00:00:00+00:00")
+    assert naive["date"].iloc[0] == aware["date"].iloc[0] == pd.Timestamp("2018-01-02")
