@@ -11,9 +11,9 @@ from forecaster.classification.reading import KINDS, read_cases, resolve_kind
 from forecaster.cli.options import echo_json, handle_errors, info
 from forecaster.cli.setting_options import AliasedOption, setting_option
 from forecaster.cli.tracking_options import (
-    EXIT_NOT_TRACKED,
-    live_run_facts,
-    make_reporter,
+    report_tracking,
+    start_tracking,
+    tracked_run,
     tracking_options,
 )
 from forecaster.core.config import CELLS, POOLINGS
@@ -171,57 +171,31 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     stem = data.name.split(".")[0].removesuffix("_TRAIN")
     out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
     check_out_dir(out, overwrite, inputs=[data, test_file])
-    reporter = None
-    if not no_tracking:
-        reporter = make_reporter(tracking_uri, experiment or f"{stem}-{kind}-classifier", register,
-                             tracking_optional)
+    tracking = start_tracking(tracking_uri, experiment or f"{stem}-{kind}-classifier",
+                              register, no_tracking=no_tracking, optional=tracking_optional,
+                              encoding=encoding)
     info(f"{data}: {len(train_set)} training and {len(test_set)} test cases, "
          f"{len(train_set.classes)} classes. Training {model.label} with seed {seed} (a CPU run "
          f"with the same seed repeats exactly).")
-    if reporter is not None:
-        reporter.start(out.name)
-    try:
+    with tracked_run(tracking, out.name):
         result = classification_run(train_set, test_set, model, out, overwrite=overwrite,
-                                    reporter=reporter,
+                                    reporter=tracking.reporter,
                                     files={"train": data, "test": test_file},
-                                    extra={**live_run_facts(reporter), "split": prepared.split})
-    except BaseException:
-        if reporter is not None:
-            reporter.fail()
-        raise
-    tracked, problem = _finish_tracking(reporter, result.out)
+                                    extra={**tracking.facts(), "split": prepared.split})
+        tracking.finish(result.out)
     evaluation = result.evaluation
     if as_json:
         echo_json({"run_dir": str(out), **evaluation.to_dict(),
                    "training": {k: result.summary["training"][k] for k in
                                 ("epochs_run", "best_epoch", "seconds", "samples_per_second",
                                  "device")},
-                   "mlflow": None if tracked is None else {
-                       "experiment": tracked.experiment, "run_id": tracked.run_id,
-                       "model_uri": tracked.model_uri, "registered": tracked.registered}})
+                   "mlflow": tracking.summary()})
     else:
         click.echo(f"\n{len(test_set)} test cases, {len(model.classes_)} classes.\n")
         click.echo(score_table(evaluation, model.label, result.summary["baselines"]))
         click.echo(f"\n{evaluation.verdict}\nRun written to {out}/ (metrics.json, "
                    f"confusion.png, loss.png, model_card.md, model/).")
-    if tracked is not None:
-        from forecaster.cli.track import describe
-
-        info(describe(tracked))
-    if problem:
-        click.echo(f"Warning: {problem}", err=True)
-        raise click.exceptions.Exit(EXIT_NOT_TRACKED)
-
-
-def _finish_tracking(reporter: Any, out: Path) -> tuple[Any, str | None]:
-    if reporter is None:
-        return None, None
-    from forecaster.tracking.mlflow_run import TrackingError
-
-    try:
-        return reporter.finish(out), None
-    except TrackingError as exc:
-        return None, str(exc)
+    report_tracking(tracking)
 
 
 def score_table(evaluation: Any, model_label: str, baselines: dict[str, str]) -> str:

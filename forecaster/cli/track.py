@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from forecaster.cli.options import handle_errors
+
+if TYPE_CHECKING:
+    from forecaster.tracking.mlflow_run import TrackedRun
 
 
 @click.command(epilog="""
@@ -24,7 +28,10 @@ Example:
 def track(run_dir: Path, tracking_uri: str | None, experiment: str | None,
           register: str | None) -> None:
     """Log RUN_DIR (written by `forecaster train`) to MLflow as one new run: parameters,
-    per-epoch losses, metrics beside baselines, tags, artefacts, model card and the model."""
+    per-epoch losses, metrics beside baselines, tags, artefacts, model card and the model.
+
+    Only the files a run writes are uploaded; anything else in RUN_DIR, and any symlink that
+    leads out of it, is left out and named."""
     from forecaster.tracking.mlflow_run import check_reachable, log_run_directory
 
     check_reachable(tracking_uri)
@@ -33,11 +40,16 @@ def track(run_dir: Path, tracking_uri: str | None, experiment: str | None,
     click.echo(describe(tracked))
 
 
-def describe(tracked) -> str:
+def describe(tracked: TrackedRun) -> str:
+    """Where the run went, what was registered, and what was left out of it (and why)."""
     text = (f"Logged to MLflow at {tracked.tracking_uri}: experiment '{tracked.experiment}', "
             f"run {tracked.run_id}, model {tracked.model_uri}.")
     if tracked.registered:
         name, version = tracked.registered
         text += (f" Registered as {name} version {version}; make it the champion with: "
                  f"forecaster models promote {name} {version} --alias champion")
+    if tracked.left_out:
+        text += f"\nNot uploaded: {', '.join(tracked.left_out)}."
+    for note in tracked.notes:
+        text += f"\nNote: {note}"
     return text

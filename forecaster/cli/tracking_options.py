@@ -1,15 +1,22 @@
-"""--tracking-uri, --experiment, --no-tracking, --tracking-optional, --register."""
+"""--tracking-uri, --experiment, --no-tracking, --tracking-optional, --register, and the CLI end
+of the one tracked-run lifecycle (forecaster.tracking.lifecycle)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import click
 
 from forecaster.cli.options import info
+from forecaster.tracking.lifecycle import (
+    EXIT_NOT_TRACKED,
+    RunTracking,
+    open_tracking,
+    tracked_run,
+)
 
-EXIT_NOT_TRACKED = 3  # the run finished and is complete on disk, but is not (fully) in MLflow
+__all__ = ["EXIT_NOT_TRACKED", "report_tracking", "start_tracking", "tracked_run",
+           "tracking_options"]
 
 
 def tracking_options(command: Callable) -> Callable:
@@ -33,23 +40,21 @@ def tracking_options(command: Callable) -> Callable:
     return command
 
 
-def live_run_facts(reporter: Any) -> dict[str, str]:
-    """Recorded in metrics.json so that `forecaster track` can retire a half-logged live run."""
-    run_id = getattr(reporter, "run_id", None)
-    return {"mlflow_live_run_id": run_id} if run_id else {}
+def start_tracking(tracking_uri: str | None, experiment: str, register: str | None, *,
+                   no_tracking: bool, optional: bool, encoding: str | None = None
+                   ) -> RunTracking:
+    """The run's tracking, the server checked (exit 2 naming it when it cannot be reached,
+    unless --tracking-optional: then a warning and no tracking). Use it with `tracked_run`."""
+    return open_tracking(tracking_uri, experiment, register, enabled=not no_tracking,
+                         optional=optional, encoding=encoding, warn=info)
 
 
-def make_reporter(tracking_uri: str | None, experiment: str, register: str | None,
-                  optional: bool) -> Any:
-    """An MLflow reporter after checking the server, or None (with a warning) when it cannot
-    be reached and --tracking-optional was given."""
-    from forecaster.tracking.live import MlflowReporter
-    from forecaster.tracking.mlflow_run import TrackingError
+def report_tracking(tracking: RunTracking) -> None:
+    """After the command's report: where the run was logged, or why not and exit code 3."""
+    if tracking.tracked is not None:
+        from forecaster.cli.track import describe
 
-    try:
-        return MlflowReporter(tracking_uri, experiment, register)
-    except TrackingError as exc:
-        if not optional:
-            raise
-        info(f"Warning: {exc} Training without tracking (--tracking-optional).")
-        return None
+        info(describe(tracking.tracked))
+    if tracking.problem:
+        click.echo(f"Warning: {tracking.problem}", err=True)
+        raise click.exceptions.Exit(tracking.exit_code)

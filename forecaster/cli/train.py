@@ -9,9 +9,9 @@ import click
 from forecaster.cli.options import data_options, echo_json, handle_errors, info, split_features
 from forecaster.cli.setting_options import setting_option
 from forecaster.cli.tracking_options import (
-    EXIT_NOT_TRACKED,
-    live_run_facts,
-    make_reporter,
+    report_tracking,
+    start_tracking,
+    tracked_run,
     tracking_options,
 )
 from forecaster.core.config import CELLS, POOLINGS
@@ -118,10 +118,9 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
-    reporter = None
-    if not no_tracking:
-        experiment = experiment or f"{csv.stem}-{series.target}"
-        reporter = make_reporter(tracking_uri, experiment, register, tracking_optional)
+    tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
+                              register, no_tracking=no_tracking, optional=tracking_optional,
+                              encoding=encoding)
     for note in series.notes:
         info(f"Note: {note}.")
     info(f"{csv}: {len(series.frame)} rows of '{series.target}' "
@@ -131,29 +130,13 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     from forecaster.forecasting.rundir import check_out_dir
 
     check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened
-    if reporter is not None:
-        reporter.start(out.name)
-    try:
+    with tracked_run(tracking, out.name):
         result = train_run(series, model, out, test_size=test_size, val_size=val_size,
-                           season=season, overwrite=overwrite, reporter=reporter,
-                           extra=live_run_facts(reporter))
-    except BaseException:
-        if reporter is not None:
-            reporter.fail()
-        raise
-    tracked, tracking_problem = None, None
-    if reporter is not None:
-        from forecaster.tracking.mlflow_run import TrackingError
-
-        try:
-            tracked = reporter.finish(result.out)
-        except TrackingError as exc:
-            tracking_problem = str(exc)
+                           season=season, overwrite=overwrite, reporter=tracking.reporter,
+                           extra=tracking.facts())
+        tracking.finish(result.out)
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
-               "mlflow": None if tracked is None else {
-                   "tracking_uri": tracked.tracking_uri, "experiment": tracked.experiment,
-                   "run_id": tracked.run_id, "model_uri": tracked.model_uri,
-                   "registered": tracked.registered},
+               "mlflow": tracking.summary(),
                "training": {k: result.summary["training"][k] for k in
                             ("epochs_run", "best_epoch", "seconds", "seconds_per_epoch",
                              "device", "interrupted")}}
@@ -161,13 +144,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
         echo_json(summary)
     else:
         _print_report(result)
-    if tracked is not None:
-        from forecaster.cli.track import describe
-
-        info(describe(tracked))
-    if tracking_problem:
-        click.echo(f"Warning: {tracking_problem}", err=True)
-        raise click.exceptions.Exit(EXIT_NOT_TRACKED)
+    report_tracking(tracking)
 
 
 def _print_report(result) -> None:

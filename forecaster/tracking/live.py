@@ -66,22 +66,30 @@ class MlflowReporter(RunReporter):
                                  f"({reason(exc, self.uri)})")
 
     def finish(self, run_dir: Path) -> TrackedRun:
+        """Log the run directory into the live run. On any error the run is marked FAILED
+        (never left RUNNING), then the error goes on."""
         try:
-            tracked = log_run_directory(
+            return log_run_directory(
                 run_dir, tracking_uri=self.uri, experiment=self.experiment,
                 register=self.register, run_id=self.run_id,
                 epochs_logged=self.run_id is not None and self.live_problem is None)
         except TrackingError as exc:
+            self.fail()
             live = f" Live logging had already failed at {self.live_problem}." \
                 if self.live_problem else ""
             raise TrackingError(f"{exc}{live}") from None
-        return tracked
+        except BaseException:
+            self.fail()
+            raise
 
     def fail(self) -> None:
+        """Mark the live run FAILED if it is still RUNNING (a run that finished and only its
+        registration failed stays FINISHED). Best effort: the server may be why we fail."""
         if self.run_id is None or self._client is None or self.live_problem is not None:
             return
-        with contextlib.suppress(Exception):  # the server may be the reason we are failing
-            self._client.set_terminated(self.run_id, status="FAILED")
+        with contextlib.suppress(Exception):
+            if self._client.get_run(self.run_id).info.status == "RUNNING":
+                self._client.set_terminated(self.run_id, status="FAILED")
 
 
 def _now_ms() -> int:

@@ -26,9 +26,8 @@ from forecaster.tracking.records import (
     RunRecord,
     build_record,
 )
+from forecaster.tracking.run_files import RunFiles, run_files, staged_model
 from forecaster.tracking.uri import first_line, redact, resolve_tracking_uri, scrub
-
-_SKIP_ARTIFACTS = {"model"}
 
 
 class TrackingError(ForecasterError):
@@ -44,6 +43,8 @@ class TrackedRun:
     registered: tuple[str, str] | None = None  # (name, version)
     logged: list[str] = field(default_factory=list)
     step: str = "connecting"  # the step under way, or "done"
+    left_out: list[str] = field(default_factory=list)  # files in the run dir not uploaded (why)
+    notes: list[str] = field(default_factory=list)  # what the logged run lacks (why)
 
 
 def _quiet_http() -> None:
@@ -160,7 +161,9 @@ def log_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
         record.tags.update(tags)
     resolved = resolve_tracking_uri(tracking_uri)
     _quiet_http()
-    tracked = TrackedRun(run_id="", experiment=record.experiment, tracking_uri=redact(resolved))
+    tracked = TrackedRun(run_id="", experiment=record.experiment, tracking_uri=redact(resolved),
+                         left_out=list(record.files.left_out if record.files else []),
+                         notes=list(record.notes))
     try:
         with using_tracking_uri(resolved):
             _log_run(run_dir, record, register, run_name, tracked, run_id, epochs_logged,
@@ -201,9 +204,9 @@ def _log_run(run_dir: Path, record: RunRecord, register: str | None, run_name: s
         tracked.run_id = run.info.run_id
         tracked.experiment = mlflow.get_experiment(run.info.experiment_id).name
         begin("parameters")
-        mlflow.log_params(record.params)
+        mlflow.log_params({key: scrub(str(value)) for key, value in record.params.items()})
         begin("tags")
-        mlflow.set_tags(record.tags)
+        mlflow.set_tags({key: scrub(str(value)) for key, value in record.tags.items()})
         if not epochs_logged:
             begin("per-epoch metrics")
             _log_epochs(mlflow, record.epochs)
@@ -212,12 +215,12 @@ def _log_run(run_dir: Path, record: RunRecord, register: str | None, run_name: s
         if record.dataset is not None:
             begin("dataset")
             _log_dataset(mlflow, record.dataset)
+        files = record.files or run_files(run_dir)
         begin("artefacts")
-        for path in sorted(run_dir.iterdir()):
-            if path.name not in _SKIP_ARTIFACTS:
-                mlflow.log_artifact(str(path))
+        for path in files.artifacts:
+            mlflow.log_artifact(str(path))
         begin("model")
-        tracked.model_uri = _log_model(mlflow, run_dir, record)
+        tracked.model_uri = _log_model(mlflow, record, files)
     _retire_live_run(mlflow, live_run_id, tracked.run_id)
     if register:
         begin(f"registration as '{register}'")
@@ -257,17 +260,18 @@ def _log_dataset(mlflow: Any, dataset: DatasetInput) -> None:
         mlflow.log_input(logged, context="training")
 
 
-def _log_model(mlflow: Any, run_dir: Path, record: RunRecord) -> str:
-    """The pyfunc model (models from code), with signature and an input example."""
+def _log_model(mlflow: Any, record: RunRecord, files: RunFiles) -> str:
+    """The pyfunc model (models from code), with signature and an input example; only the
+    model directory's known files go in (see `run_files`)."""
     from mlflow.models import ModelSignature
 
     signature = ModelSignature(inputs=_schema(record.example, any_number=True),
                                outputs=_schema(record.output_example))
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), staged_model(files) as model_dir:
         warnings.simplefilter("ignore")
         info = mlflow.pyfunc.log_model(
             name="model", python_model=str(record.python_model),
-            artifacts={MODEL_ARTIFACT: str(run_dir / "model")}, signature=signature,
+            artifacts={MODEL_ARTIFACT: str(model_dir)}, signature=signature,
             input_example=record.example, pip_requirements=_requirements())
     return info.model_uri
 

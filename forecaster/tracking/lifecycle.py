@@ -1,0 +1,114 @@
+"""The tracked-run lifecycle, once: open the MLflow run before the work, mark it FAILED if
+anything goes wrong (training, writing, logging the run directory, a bug, Ctrl-C), log the
+finished run directory into it, and say whether the run is fully in MLflow (exit code 3 if not).
+
+`tracked_run` is the one context manager; `forecaster train`, `forecaster classify train` and
+the batch job's parent run all go through it. No mlflow import at module level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from forecaster.errors import ForecasterError
+
+EXIT_NOT_TRACKED = 3  # the run finished and is complete on disk, but is not (fully) in MLflow
+
+
+class Lifecycle(Protocol):
+    """What `tracked_run` drives: a run that can be opened and marked failed."""
+
+    def start(self, run_name: str) -> None: ...
+
+    def fail(self) -> None: ...
+
+
+L = TypeVar("L", bound=Lifecycle)
+
+
+@contextmanager
+def tracked_run(run: L | None, run_name: str | None = None) -> Iterator[L | None]:
+    """Open `run` (when `run_name` is given), yield it, and mark it failed if the block raises
+    anything at all, before the error goes on. `None` (tracking off) passes through."""
+    if run is not None and run_name is not None:
+        run.start(run_name)
+    try:
+        yield run
+    except BaseException:
+        if run is not None:
+            run.fail()
+        raise
+
+
+@dataclass
+class RunTracking:
+    """The MLflow side of one training command: the live reporter (None when tracking is off),
+    then what logging the finished run directory gave (`tracked`) or why it failed
+    (`problem`)."""
+
+    reporter: Any = None  # forecaster.tracking.live.MlflowReporter
+    encoding: str | None = None  # of the data file, so that `forecaster track` reads it alike
+    tracked: Any = None  # forecaster.tracking.mlflow_run.TrackedRun
+    problem: str | None = None
+
+    def start(self, run_name: str) -> None:
+        if self.reporter is not None:
+            self.reporter.start(run_name)
+
+    def fail(self) -> None:
+        if self.reporter is not None:
+            self.reporter.fail()
+
+    def facts(self) -> dict[str, str]:
+        """Recorded in metrics.json: the live run (so that `forecaster track` can retire a
+        half-logged one) and the data's text encoding."""
+        from forecaster.tracking.records import ENCODING_KEY
+
+        run_id = getattr(self.reporter, "run_id", None)
+        return {**({"mlflow_live_run_id": run_id} if run_id else {}),
+                **({ENCODING_KEY: self.encoding} if self.encoding else {})}
+
+    def finish(self, run_dir: Path) -> None:
+        """Log the finished run directory. A user-fixable failure (server gone, run directory
+        changed) becomes `problem`; the run is marked FAILED on any failure."""
+        if self.reporter is None:
+            return
+        try:
+            self.tracked = self.reporter.finish(run_dir)
+        except ForecasterError as exc:
+            self.problem = str(exc)
+
+    def summary(self) -> dict[str, Any] | None:
+        """The `mlflow` part of a command's JSON summary."""
+        if self.tracked is None:
+            return None
+        return {"tracking_uri": self.tracked.tracking_uri, "experiment": self.tracked.experiment,
+                "run_id": self.tracked.run_id, "model_uri": self.tracked.model_uri,
+                "registered": self.tracked.registered}
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_NOT_TRACKED if self.problem else 0
+
+
+def open_tracking(tracking_uri: str | None, experiment: str, register: str | None, *,
+                  enabled: bool = True, optional: bool = False, encoding: str | None = None,
+                  warn: Callable[[str], None] = print) -> RunTracking:
+    """A RunTracking whose reporter has checked the server; without one when tracking is off,
+    or (with a warning) when the server cannot be reached and `optional` is set."""
+    from forecaster.tracking.live import MlflowReporter
+    from forecaster.tracking.mlflow_run import TrackingError
+
+    if not enabled:
+        return RunTracking(encoding=encoding)
+    try:
+        return RunTracking(MlflowReporter(tracking_uri, experiment, register), encoding)
+    except TrackingError as exc:
+        if not optional:
+            raise
+        warn(f"Warning: {exc} Training without tracking (--tracking-optional).")
+        return RunTracking(encoding=encoding)
