@@ -19,7 +19,7 @@ DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 GOOG = DATASETS / "GOOG.csv"
 GOOG_LINES = GOOG.read_text(encoding="utf-8").splitlines()  # [0] is the header (file line 1)
 CLOSE = GOOG_LINES[0].split(",").index("Close")
-TINY = ["--lookback", "10", "--layers", "1", "--hidden", "8", "--epochs", "1",
+TINY = ["--lookback", "10", "--num-layers", "1", "--hidden-size", "8", "--epochs", "1",
         "--device", "cpu", "--quiet"]
 
 

@@ -12,7 +12,7 @@ from forecaster.cli import main
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 ITALY = DATASETS / "ucr" / "ItalyPowerDemand"
-SMALL = ["--hidden", "8", "--epochs", "3", "--quiet"]
+SMALL = ["--hidden-size", "8", "--epochs", "3", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def italy_run(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("classify") / "italy"
     result = CliRunner().invoke(main, [
         "classify", "train", str(ITALY / "ItalyPowerDemand_TRAIN.ts"),
-        "--test", str(ITALY / "ItalyPowerDemand_TEST.ts"), *SMALL, "--out", str(out)])
+        "--test-path", str(ITALY / "ItalyPowerDemand_TEST.ts"), *SMALL, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "1-nearest neighbour" in result.output and "majority class" in result.output
     return out

@@ -14,7 +14,7 @@ from forecaster.cli import main
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 REVIEWS = DATASETS / "rotten_tomatoes.csv"
-TINY = ["--hidden", "8", "--epochs", "2", "--max-length", "40", "--device", "cpu", "--quiet"]
+TINY = ["--hidden-size", "8", "--epochs", "2", "--max-length", "40", "--device", "cpu", "--quiet"]
 
 
 def invoke(*args: object):
@@ -78,7 +78,7 @@ def test_evaluate_refits_baselines_on_the_recorded_training_part(text_run, revie
 
 def test_keras_recipe_is_reachable_by_options(reviews, tmp_path):
     out = tmp_path / "keras"
-    result = invoke("train", reviews, "--cell", "rnn", "--hidden", "32", "--embedding-dim",
+    result = invoke("train", reviews, "--cell", "rnn", "--hidden-size", "32", "--embedding-dim",
                     "32", "--unidirectional", "--pooling", "last", "--max-words", "10000",
                     "--max-length", "500", "--optimizer", "rmsprop", "--epochs", "1",
                     "--batch-size", "32", "--device", "cpu", "--quiet", "--out", out, "--json")

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from forecaster.cli import main
 
-SMALL = ["--cell", "gru", "--layers", "1", "--hidden", "8", "--lookback", "20", "--epochs",
+SMALL = ["--cell", "gru", "--num-layers", "1", "--hidden-size", "8", "--lookback", "20", "--epochs",
          "3", "--patience", "0", "--quiet"]
 
 
@@ -113,7 +113,7 @@ def test_ctrl_c_during_training_keeps_the_best_model_and_writes_the_run(goog_csv
     out = tmp_path / "interrupted"
     process = subprocess.Popen(
         [sys.executable, "-m", "forecaster", "train", str(goog_csv), "-t", "Close", "--cell",
-         "gru", "--layers", "1", "--hidden", "8", "--lookback", "20", "--epochs", "100000",
+         "gru", "--num-layers", "1", "--hidden-size", "8", "--lookback", "20", "--epochs", "100000",
          "--patience", "0", "--quiet", "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})

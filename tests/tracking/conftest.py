@@ -24,7 +24,7 @@ from click.testing import CliRunner, Result
 ROOT = Path(__file__).resolve().parents[2]
 GOOG = ROOT / "datasets" / "GOOG.csv"
 # A small, fast model: about 1 s of training on two cores.
-TINY_TRAIN = ["--target", "Close", "--cell", "gru", "--layers", "1", "--hidden", "8",
+TINY_TRAIN = ["--target", "Close", "--cell", "gru", "--num-layers", "1", "--hidden-size", "8",
               "--lookback", "20", "--epochs", "3", "--patience", "0", "--device", "cpu",
               "--quiet"]
 STARTUP_TIMEOUT_S = 60

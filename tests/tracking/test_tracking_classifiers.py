@@ -19,7 +19,7 @@ pytestmark = pytest.mark.tracking
 ROOT = Path(__file__).resolve().parents[2]
 REVIEWS = ROOT / "datasets" / "rotten_tomatoes.csv"
 ITALY = ROOT / "datasets" / "ucr" / "ItalyPowerDemand"
-TINY = ["--hidden", "8", "--epochs", "2", "--device", "cpu", "--quiet"]
+TINY = ["--hidden-size", "8", "--epochs", "2", "--device", "cpu", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_sequence_classifier_pyfunc_takes_flattened_raw_sequences(mlflow_server,
     import mlflow
 
     out = tmp_path / "italy"
-    result = cli("classify", "train", ITALY / "ItalyPowerDemand_TRAIN.ts", "--test",
+    result = cli("classify", "train", ITALY / "ItalyPowerDemand_TRAIN.ts", "--test-path",
                  ITALY / "ItalyPowerDemand_TEST.ts", *TINY, "--out", out,
                  "--tracking-uri", mlflow_server.uri, "--json")
     assert result.exit_code == 0, result.output

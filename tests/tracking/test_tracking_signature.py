@@ -20,7 +20,7 @@ def test_pyfunc_accepts_integer_feature_columns_of_the_raw_csv(cli, tmp_path):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     out = tmp_path / "run"
     result = cli("train", GOOG, "--target", "Close", "--features", "Volume", "--cell", "gru",
-                 "--layers", "1", "--hidden", "8", "--lookback", "20", "--epochs", "2",
+                 "--num-layers", "1", "--hidden-size", "8", "--lookback", "20", "--epochs", "2",
                  "--device", "cpu", "--quiet", "--out", out, "--tracking-uri", uri,
                  "--register", "goog-volume", "--json")
     assert result.exit_code == 0, result.output
