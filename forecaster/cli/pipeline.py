@@ -11,7 +11,7 @@ import click
 from forecaster.cli.options import echo_json, handle_errors
 
 SET_HELP = ("Override a setting of the file: KEY=VALUE with a dotted key, the value read as YAML, "
-            "e.g. --set model.hidden=64 --set data.targets=[Close,Open]. Repeatable. Relative "
+            "e.g. --set model.hidden_size=64 --set data.targets=[Close,Open]. Repeatable. Relative "
             "paths given here are taken from the current directory.")
 
 
@@ -33,7 +33,7 @@ def validate(pipeline_file: Path, overrides: tuple[str, ...], as_json: bool) -> 
     \b
     Examples:
       forecaster validate pipelines/gafa_nightly.yaml
-      forecaster validate pipelines/gafa_nightly.yaml --set model.hidden=64 --json
+      forecaster validate pipelines/gafa_nightly.yaml --set model.hidden_size=64 --json
     """
     from forecaster.pipeline.columns import check_columns
     from forecaster.pipeline.schema import load_pipeline

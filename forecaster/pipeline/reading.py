@@ -191,13 +191,13 @@ def shown_set(text: str, limit: int = 120) -> str:
 
 
 def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
-    """'model.hidden=64' -> (('model', 'hidden'), 64); the value is read as YAML, so numbers,
-    booleans, null and [lists] get their types."""
+    """'model.hidden_size=64' -> (('model', 'hidden_size'), 64); the value is read as YAML, so
+    numbers, booleans, null and [lists] get their types."""
     key, equals, value = text.partition("=")
     parts = tuple(part.strip() for part in key.split("."))
     if not equals or not all(parts):
         raise ConfigError(f"--set {shown_set(text)}: expected KEY=VALUE with a dotted key, "
-                          f"e.g. --set model.hidden=64 or --set data.targets=[Close,Open].")
+                          f"e.g. --set model.hidden_size=64 or --set data.targets=[Close,Open].")
     try:
         parsed = load_yaml(value)
     except yaml.YAMLError as exc:

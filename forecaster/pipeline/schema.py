@@ -8,8 +8,9 @@ job that runs at 3 a.m.
 Examples
 --------
 >>> from forecaster.pipeline import load_pipeline
->>> pipeline = load_pipeline("pipelines/gafa_nightly.yaml", ["model.hidden=64"])  # doctest: +SKIP
->>> pipeline.model.hidden, pipeline.data.id_column
+>>> pipeline = load_pipeline("pipelines/gafa_nightly.yaml",
+...                          ["model.hidden_size=64"])  # doctest: +SKIP
+>>> pipeline.model.hidden_size, pipeline.data.id_column
 (64, 'Symbol')
 """
 
@@ -206,7 +207,7 @@ def load_pipeline(path: str | Path, overrides: Sequence[str] = ()) -> Pipeline:
     ----------
     path : the YAML file. Relative paths written in it are taken from its folder.
     overrides : `--set` strings, `dotted.key=value`, the value read as YAML
-        (`model.hidden=64`, `data.targets=[Close,Open]`, `tracking.enabled=false`). Relative
+        (`model.hidden_size=64`, `data.targets=[Close,Open]`, `tracking.enabled=false`). Relative
         paths given this way are taken from the current directory, where they were typed.
 
     Every problem found is reported, one per line, each naming the file (and the `--set` it
