@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from forecaster.cli.options import data_options, echo_json, handle_errors, split_features
+from forecaster.cli.options import (
+    data_options,
+    echo_json,
+    handle_errors,
+    print_notes,
+    split_features,
+)
 
 
 def _start(value: str) -> Any:
@@ -38,6 +44,7 @@ def _score(model_dir: Path, csv: Path, target: str | None, features: str,
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
+    print_notes(series.notes)
     evaluation = model.evaluate(series, start=_start(start), season=season, by_step=by_step)
     if out is not None:
         with atomic_directory(out, overwrite, inputs=[model_dir, csv]) as tmp:

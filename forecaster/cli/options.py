@@ -72,5 +72,12 @@ def info(message: str, quiet: bool = False) -> None:
         click.echo(message, err=True)
 
 
+def print_notes(notes: list[str], quiet: bool = False) -> None:
+    """What the reader noticed in the data (uneven dates, converted offsets...), on stderr, so
+    that every command that reads a series says it, not only `train`."""
+    for note in notes:
+        info(f"Note: {note}.", quiet)
+
+
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()

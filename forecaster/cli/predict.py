@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from forecaster.cli.options import data_options, echo_json, handle_errors, split_features
+from forecaster.cli.options import (
+    data_options,
+    echo_json,
+    handle_errors,
+    print_notes,
+    split_features,
+)
 
 EXAMPLES = """
 \b
@@ -46,6 +52,7 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
+    print_notes(series.notes)
     forecast = model.forecast(series)
     if out is not None:
         with atomic_file(out) as tmp:
