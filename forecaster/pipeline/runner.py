@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,7 @@ from forecaster.pipeline.lock import OutputLock
 from forecaster.pipeline.manifest import Manifest, SeriesRecord, sha256_file
 from forecaster.pipeline.series import SeriesSpec, expand_series, load_series_of
 from forecaster.pipeline.work import JobInterrupted, SeriesOutcome, SeriesTask
+from forecaster.tracking.lifecycle import tracked_run
 
 EXIT_DONE = 0
 EXIT_SOME_FAILED = 3  # some series failed or could not be logged; the others are complete
@@ -70,10 +71,12 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
     executor = executor or execution.executor
     ray_address = ray_address or execution.ray_address
     specs = expand_series(pipeline)  # refuses colliding ids before touching the output
-    with OutputLock(out) as lock, _signals_stop_the_job():
+    with OutputLock(out) as lock, _signals_stop_the_job(), contextlib.ExitStack() as stack:
         if lock.note:
             events.emit("stale_lock_cleared", note=lock.note)
-        _remove_partial_outputs(out)
+        removed = _remove_partial_outputs(out)
+        if removed:
+            events.emit("leftovers_removed", paths=[str(path) for path in removed])
         previous = None if force else Manifest.load(out)  # corrupt: says use --force
         manifest = Manifest(str(pipeline.source_file), pipeline.source_sha256,
                             pipeline.config_hash(),
@@ -81,8 +84,9 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
         events.emit("job_started", pipeline=str(pipeline.source_file), name=pipeline.name,
                     series=len(specs), output=str(out), workers=workers, executor=executor,
                     force=force)
-        tracker = _Tracker.start(pipeline, manifest, previous, events) if (
-            tracking and pipeline.tracking.enabled) else None
+        tracker = stack.enter_context(tracked_run(  # an error from here on: parent FAILED
+            _Tracker.start(pipeline, manifest, previous, events) if (
+                tracking and pipeline.tracking.enabled) else None))
         result = JobResult(out, manifest, EXIT_DONE,
                            parent_run_id=tracker.parent if tracker else None)
         todo = _plan(pipeline, specs, manifest, previous, out, force, events, result, tracker)
@@ -217,14 +221,26 @@ def _task(pipeline: Any, planned: _Planned, out: Path, workers: int,
                       progress=progress)
 
 
-def _remove_partial_outputs(out: Path) -> None:
-    """Temporary directories a killed job left behind (never complete results)."""
-    series_dir = out / SERIES_DIR
-    if series_dir.is_dir():
-        for leftover in series_dir.glob(".*.tmp-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        for leftover in series_dir.glob(".*.old-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+def _remove_partial_outputs(out: Path) -> list[Path]:
+    """What killed writes left behind (never complete results), cleared under the job's lock
+    once no worker of an earlier job runs: temporary and moved-aside run directories in
+    series/, temporary manifest/forecasts files in the output folder, temporary checkpoints
+    in .work/<series>/, and lock files a killed job was about to link (after a minute, so as
+    not to race a job starting now)."""
+    from forecaster.pipeline.files import remove_leftovers
+
+    folders = [out, out / SERIES_DIR]
+    work = out / WORK_DIR
+    if work.is_dir() and not work.is_symlink():
+        folders += [entry for entry in work.iterdir()
+                    if entry.is_dir() and not entry.is_symlink()]
+    removed = [path for folder in folders for path in remove_leftovers(folder)]
+    for leftover in out.glob(".lock.new-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.lstat().st_mtime > 60:
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
 
 
 # ------------------------------------------------------------------ running
@@ -330,12 +346,14 @@ class _Tracker:
     register: str | None
     job_name: str
     events: EventLog
+    closed: bool = False
 
     @classmethod
     def start(cls, pipeline: Any, manifest: Manifest, previous: Manifest | None,
               events: EventLog) -> _Tracker:
         from forecaster.tracking.jobs import open_job_run
         from forecaster.tracking.mlflow_run import check_reachable
+        from forecaster.tracking.records import flatten
 
         settings = pipeline.tracking
         uri = check_reachable(settings.uri)
@@ -343,7 +361,7 @@ class _Tracker:
         resume = os.environ.get("MLFLOW_RUN_ID") or (  # under `mlflow run`: its run
             previous.mlflow_parent_run_id if previous is not None
             and previous.status != "done" else None)
-        params = {key: value for key, value in _flat(pipeline.to_dict()).items()
+        params = {key: value for key, value in flatten(pipeline.to_dict()).items()
                   if not key.startswith(("output.", "execution.", "tracking."))}
         parent = open_job_run(uri, experiment, f"{pipeline.name} {utc_now()}",
                               {"forecaster.job": pipeline.name,
@@ -376,6 +394,7 @@ class _Tracker:
     def finish(self, manifest: Manifest, out: Path, result: JobResult) -> None:
         from forecaster.tracking.jobs import close_job_run
 
+        self.closed = True
         counts = manifest.summary_counts()
         status = ("KILLED" if result.interrupted_by else
                   "FAILED" if result.failed else "FINISHED")
@@ -386,11 +405,11 @@ class _Tracker:
             result.not_tracked["job"] = problem
             self.events.emit("tracking_failed", series=None, reason=problem)
 
+    def fail(self) -> None:
+        """The job ended by an error before `finish`: its parent run is FAILED, not left
+        RUNNING (best effort, see `tracked_run`)."""
+        if not self.closed:
+            from forecaster.tracking.jobs import close_job_run
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            out.update(_flat(item, f"{prefix}{key}."))
-        return out
-    return {prefix.rstrip("."): value}
+            self.closed = True
+            close_job_run(self.uri, self.parent, "FAILED", {}, [])
