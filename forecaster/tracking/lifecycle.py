@@ -20,9 +20,7 @@ EXIT_NOT_TRACKED = 3  # the run finished and is complete on disk, but is not (fu
 
 
 class Lifecycle(Protocol):
-    """What `tracked_run` drives: a run that can be opened and marked failed."""
-
-    def start(self, run_name: str) -> None: ...
+    """What `tracked_run` drives: a run that can be marked failed (and opened, see below)."""
 
     def fail(self) -> None: ...
 
@@ -32,10 +30,11 @@ L = TypeVar("L", bound=Lifecycle)
 
 @contextmanager
 def tracked_run(run: L | None, run_name: str | None = None) -> Iterator[L | None]:
-    """Open `run` (when `run_name` is given), yield it, and mark it failed if the block raises
+    """Open `run` with `run.start(run_name)` (when a name is given: a run opened already, like
+    a batch job's parent run, passes none), yield it, and mark it failed if the block raises
     anything at all, before the error goes on. `None` (tracking off) passes through."""
     if run is not None and run_name is not None:
-        run.start(run_name)
+        run.start(run_name)  # type: ignore[attr-defined]
     try:
         yield run
     except BaseException:
