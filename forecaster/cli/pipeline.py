@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from forecaster.cli.options import echo_json, handle_errors
+from forecaster.data.printable import printable, printable_list
 
 SET_HELP = ("Override a setting of the file: KEY=VALUE with a dotted key, the value read as YAML, "
             "e.g. --set model.hidden_size=64 --set data.targets=[Close,Open]. Repeatable. Relative "
@@ -64,7 +65,7 @@ def validate(pipeline_file: Path, overrides: tuple[str, ...], as_json: bool) -> 
     rows = [("task", f"{pipeline.task}" + (f" ({pipeline.mode})" if pipeline.task == "forecast"
                                             else "")),
             ("series", summary["series"]),
-            ("ids", f"{len(ids)}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}"),
+            ("ids", f"{len(ids)}: {printable_list(ids[:10])}{' …' if len(ids) > 10 else ''}"),
             ("inputs", f"{len(inputs)} file{'s' if len(inputs) != 1 else ''} matched"),
             ("output", summary["output_dir"]),
             ("config hash", summary["config_hash"])]
@@ -193,14 +194,15 @@ def summary_table(result: Any) -> str:
         else:
             outcome = record.reason or ""
         seconds = f"{record.seconds:.1f}" if record.seconds is not None else "-"
-        lines.append(f"{record.series_id:<{width}}{record.status:<10}{seconds:>9}  {outcome}")
+        lines.append(f"{printable(record.series_id):<{width}}{record.status:<10}{seconds:>9}  "
+                     f"{printable(outcome)}")
     counts = manifest.summary_counts()
     lines.append("")
     lines.append(f"{manifest.status.upper()}: " + ", ".join(
         f"{count} {name}" for name, count in counts.items() if count) +
         f". Outputs and manifest.json in {result.output_dir}/.")
     if result.failed:
-        lines.append("Failed: " + "; ".join(f"{name} ({reason[:200]})"
+        lines.append("Failed: " + "; ".join(f"{printable(name)} ({printable(reason[:200])})"
                                             for name, reason in result.failed.items()))
     if result.not_tracked:
         lines.append("Not logged to MLflow: " + ", ".join(result.not_tracked) + " (run the "

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any, TextIO
 
+from forecaster.data.printable import printable
 from forecaster.pipeline.files import utc_now
 
 
@@ -26,6 +27,10 @@ class EventLog:
 
     @staticmethod
     def _human(event: str, fields: dict[str, Any]) -> str:
+        """One line for a person at a terminal: names from the data (series ids, reasons
+        quoting cells) are printed with control characters escaped."""
+        fields = {key: printable(value) if isinstance(value, str) else value
+                  for key, value in fields.items()}
         series = fields.get("series")
         if event == "series_done":
             return (f"[done]    {series} in {fields.get('seconds', 0):.1f} s"

@@ -163,7 +163,10 @@ class OutputLock:
         """Remove the lock if it is still ours (the one this object wrote, in this process)."""
         if not self.held:
             return
-        holder = _parse(_read_bytes(self.path) or b"")
+        try:
+            holder = _parse(_read_bytes(self.path) or b"")
+        except ConfigError:  # replaced by something else meanwhile: not ours to remove
+            holder = None
         if holder is not None and holder.get("token") == self._token:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)
@@ -218,7 +221,11 @@ def _create_exclusive(path: Path, content: str) -> bool:
 def _guard(directory: Path) -> Iterator[None]:
     """An exclusive flock on directory/.lock.guard: the kernel frees it if its holder dies, so
     it can never go stale itself. The file stays (empty) in the directory."""
-    handle = os.open(directory / GUARD_NAME, os.O_CREAT | os.O_RDWR, 0o644)
+    path = directory / GUARD_NAME
+    try:
+        handle = os.open(path, os.O_CREAT | os.O_RDWR | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise ConfigError(_not_a_lock_file(path, exc.strerror or str(exc))) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
@@ -233,10 +240,23 @@ def _lock_record(command: str, token: str) -> dict[str, Any]:
 
 
 def _read_bytes(path: Path) -> bytes | None:
+    """The lock file's bytes; None when there is none. Something there that cannot be a lock
+    file (a directory, a symbolic link, an unreadable file) is a ConfigError (exit 2):
+    waiting or retrying would not help."""
+    if path.is_symlink():
+        raise ConfigError(_not_a_lock_file(path, "it is a symbolic link"))
     try:
         return path.read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise ConfigError(_not_a_lock_file(path, exc.strerror or str(exc))) from None
+
+
+def _not_a_lock_file(path: Path, why: str) -> str:
+    return (f"Cannot use {path} as the output directory's lock file: {why}. This toolkit "
+            f"writes that file itself; if no job is running there, remove {path} and run "
+            f"again.")
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:

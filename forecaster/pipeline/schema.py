@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from forecaster.data.printable import printable
 from forecaster.errors import ConfigError
 from forecaster.pipeline.fields import Name, choice, show
 from forecaster.pipeline.messages import Loc, problems
@@ -250,7 +251,7 @@ def load_pipeline(path: str | Path, overrides: Sequence[str] = ()) -> Pipeline:
         for loc, text in problems(exc, model, others):
             if loc == ("name",) and named_by_stem:
                 text += " (the name defaults to the file's stem; set 'name:' in the file)"
-            lines.append(f"{where(loc)}: {text}.")
+            lines.append(printable(f"{where(loc)}: {text}."))  # keys may hold escapes
         raise ConfigError("\n".join(lines)) from None
     pipeline._source_file = file
     pipeline._source_sha256 = read.sha256

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from forecaster.data.printable import printable_list
 from forecaster.errors import ConfigError, DataError
 from forecaster.pipeline.schema import has_glob
 
@@ -100,7 +101,7 @@ def _ids_in(file: Path, id_column: str, encoding: str) -> list[str]:
     frame, _ = _read(file, encoding)
     if id_column not in frame.columns:
         raise DataError(f"'{file}' has no id column '{id_column}' (data.id_column); its columns "
-                        f"are {', '.join(map(str, frame.columns))}.")
+                        f"are {printable_list(frame.columns)}.")
     return [str(value) for value in frame[id_column].dropna().astype(str).unique()]
 
 
@@ -128,7 +129,7 @@ def _keep(specs: list[SeriesSpec], wanted: list[str], pipeline: Any) -> list[Ser
     if unknown:
         available = sorted({spec.series_id for spec in specs})
         raise ConfigError(f"{pipeline.source_file}: data.series names {unknown}, which the "
-                          f"data does not have. Available: {', '.join(available[:20])}"
+                          f"data does not have. Available: {printable_list(available[:20])}"
                           f"{' …' if len(available) > 20 else ''}.")
     return [spec for spec in specs if names(spec) & set(wanted)]
 

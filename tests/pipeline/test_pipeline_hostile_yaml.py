@@ -117,3 +117,12 @@ def test_a_pipe_is_read_once_and_its_relative_paths_are_from_the_current_directo
     writer.join(timeout=10)
     assert result.exit_code == 0, result.output
     assert f'"input_files": [\n    "{GOOG}"\n  ]' in result.output
+
+
+def test_an_escape_sequence_in_a_key_is_printed_escaped(tmp_path):
+    path = tmp_path / "escape.yaml"
+    path.write_text(f'"\\e[2J\\e[31mRED": 1\n{GOOD}', encoding="utf-8")
+    result = validate(path)
+    assert result.exit_code == 2
+    assert "\x1b" not in result.output
+    assert "unknown key '\\x1b[2J\\x1b[31mRED'" in result.output

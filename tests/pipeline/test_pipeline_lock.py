@@ -235,3 +235,38 @@ def test_a_lock_whose_holder_is_a_zombie_is_stale(tmp_path):
             assert lock.note is not None
     finally:
         holder.wait(timeout=30)
+
+
+# ------------------------------------------------- what cannot be a lock file: exit 2
+
+
+def test_a_directory_where_the_lock_goes_is_a_config_error(tmp_path):
+    from forecaster.errors import ConfigError
+
+    (tmp_path / LOCK_NAME).mkdir()
+    with pytest.raises(ConfigError) as caught, OutputLock(tmp_path):
+        pass
+    assert str(caught.value) == (
+        f"Cannot use {tmp_path / LOCK_NAME} as the output directory's lock file: Is a "
+        f"directory. This toolkit writes that file itself; if no job is running there, remove "
+        f"{tmp_path / LOCK_NAME} and run again.")
+
+
+def test_a_symbolic_link_where_the_lock_goes_is_a_config_error(tmp_path):
+    from forecaster.errors import ConfigError
+
+    (tmp_path / LOCK_NAME).symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(ConfigError, match="lock file: it is a symbolic link"), \
+            OutputLock(tmp_path):
+        pass
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_a_directory_where_the_guard_goes_is_a_config_error(tmp_path):
+    from forecaster.errors import ConfigError
+
+    write_lock(tmp_path)  # stale, so the guard is needed to take it over
+    (tmp_path / ".lock.guard").mkdir()
+    guard = r"\.lock\.guard as the output directory's lock file: Is a directory"
+    with pytest.raises(ConfigError, match=guard), OutputLock(tmp_path):
+        pass

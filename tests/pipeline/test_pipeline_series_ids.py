@@ -71,3 +71,20 @@ def test_folder_names_are_safe_and_long_ids_stay_unique():
     long_a, long_b = "x" * 300 + "a", "x" * 300 + "b"
     assert len(folder_name(long_a)) == 200 and folder_name(long_a) != folder_name(long_b)
     assert folder_name("AAPL-Close") == "AAPL-Close"
+
+
+def test_ids_from_the_data_are_printed_with_escapes(tmp_path):
+    path = pipeline_with_ids(tmp_path, {"AAPL": "\x1b[2JA"})
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "4: \\x1b[2JA, AMZN, FB, GOOG" in result.output
+
+
+def test_progress_lines_print_ids_and_reasons_with_escapes():
+    import io
+
+    from forecaster.pipeline.events import EventLog
+
+    stream = io.StringIO()
+    EventLog("human", stream).emit("series_failed", series="\x1b[2JA", reason="bad\x07 cell")
+    assert stream.getvalue() == "[FAILED]  \\x1b[2JA: bad\\x07 cell\n"
