@@ -106,6 +106,7 @@ def test_a_reused_pid_does_not_keep_a_lock_alive(tmp_path):
         assert lock.note is not None
 
 
+@pytest.mark.slow
 def test_only_one_of_several_processes_racing_for_a_stale_lock_wins(tmp_path):
     write_lock(tmp_path)
     start = time.time() + 2.0  # every process waits for the same instant
@@ -181,6 +182,7 @@ def test_the_job_records_its_workers_with_their_identities(tmp_path, sleeper):
 
 
 @needs_proc
+@pytest.mark.slow
 def test_taking_over_stops_the_dead_jobs_workers_that_still_run(tmp_path, sleeper):
     write_lock(tmp_path, workers=[{"pid": sleeper.pid,
                                    "process": process_identity(sleeper.pid)}])

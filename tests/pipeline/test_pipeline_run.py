@@ -148,6 +148,7 @@ def _wait_for(condition, timeout: float = 120.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # a job in a subprocess, stopped by SIGTERM
 def test_a_second_run_on_the_same_output_is_refused_with_exit_4(tmp_path):
     pipeline = write_pipeline(tmp_path, epochs=40)
     job = _start_job(pipeline)
@@ -223,6 +224,7 @@ def test_job_logs_a_parent_run_with_a_child_per_series(tmp_path):
         assert child.data.metrics["test_rmse"] == pytest.approx(record["metrics"]["rmse"])
 
 
+@pytest.mark.slow  # worker processes and a Ray instance
 def test_workers_and_ray_give_the_same_results_as_one_process(tmp_path):
     pytest.importorskip("ray")
     pipeline = write_pipeline(tmp_path)
