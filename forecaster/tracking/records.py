@@ -308,8 +308,7 @@ def classification_record(files: RunFiles, metrics: dict[str, Any],
                   "best_epoch": training["best_epoch"], "fit_seconds": training["seconds"],
                   "samples_per_second": training["samples_per_second"]})
     final = finite(final)
-    files = data.get("files", {})
-    train_file = files.get("train", {})
+    train_file = data.get("files", {}).get("train", {})
     tags = {"data.train": str(data["train"]), "data.test": str(data["test"]),
             "data.kind": data["kind"], "data.train_sha256": str(train_file.get("sha256", "")),
             "verdict": metrics["verdict"][:5000], "forecaster.kind": model_config["kind"],
