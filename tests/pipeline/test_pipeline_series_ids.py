@@ -88,3 +88,19 @@ def test_progress_lines_print_ids_and_reasons_with_escapes():
     stream = io.StringIO()
     EventLog("human", stream).emit("series_failed", series="\x1b[2JA", reason="bad\x07 cell")
     assert stream.getvalue() == "[FAILED]  \\x1b[2JA: bad\\x07 cell\n"
+
+
+def test_two_files_of_a_glob_with_the_same_name_are_refused(tmp_path):
+    frame = pd.read_csv(GAFA)
+    goog = frame[frame["Symbol"] == "GOOG"].drop(columns="Symbol")
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        goog.to_csv(tmp_path / folder / "goog.csv", index=False)
+    path = tmp_path / "job.yaml"
+    path.write_text(f"data: {{path: '*/goog.csv', date_column: Date, targets: [Close]}}\n"
+                    f"tracking: {{enabled: false}}\noutput: {{dir: {tmp_path / 'out'}}}\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert (f"two series share the name 'goog' ({tmp_path / 'a' / 'goog.csv'} and "
+            f"{tmp_path / 'b' / 'goog.csv'}); give the files distinct names") in result.output
