@@ -150,7 +150,6 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     from forecaster.classification.run import classification_run, prepare_data
     from forecaster.classification.sequence_classifier import SequenceClassifier
     from forecaster.classification.text_classifier import TextClassifier
-    from forecaster.errors import ConfigError
     from forecaster.forecasting.rundir import check_out_dir, default_run_dir
     from forecaster.settings import build_classifier, picked
 
@@ -164,10 +163,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     settings = {**picked(click.get_current_context().params, TextClassifier,
                          SequenceClassifier),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
-    try:
-        model = build_classifier(kind, settings, progress="lines" if quiet else "auto")
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    model = build_classifier(kind, settings, progress="lines" if quiet else "auto")
     stem = data.name.split(".")[0].removesuffix("_TRAIN")
     out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
     check_out_dir(out, overwrite, inputs=[data, test_file])

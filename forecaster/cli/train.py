@@ -104,7 +104,6 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     exponential-smoothing forecasts on the same points.
     """
     from forecaster.data import load_series
-    from forecaster.errors import ConfigError
     from forecaster.forecasting import Forecaster, train_run
     from forecaster.forecasting.rundir import default_run_dir
     from forecaster.settings import build_forecaster, picked
@@ -113,10 +112,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
                          date_column=date_column, fill=fill, encoding=encoding)
     settings = {**picked(click.get_current_context().params, Forecaster),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
-    try:
-        model = build_forecaster(settings, progress="lines" if quiet else "auto")
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+    model = build_forecaster(settings, progress="lines" if quiet else "auto")
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
     tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
                               register, no_tracking=no_tracking, optional=tracking_optional,
