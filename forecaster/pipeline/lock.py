@@ -173,13 +173,19 @@ class OutputLock:
         self._token = self._pid = None
 
     def _create_or_explain(self, content: str) -> bool:
-        try:
+        try:  # the user's chosen folder: any failure to make it is about the place
             self.directory.mkdir(parents=True, exist_ok=True)
             return self._create(content)
         except (PermissionError, NotADirectoryError, FileExistsError) as exc:
-            raise ConfigError(f"Cannot lock output directory '{self.directory}': "
-                              f"{exc.strerror or exc}. Choose an output.dir this user can write "
-                              f"to.") from None
+            raise ConfigError(self._cannot_lock(exc)) from None
+        except OSError as exc:
+            if not os.path.isdir(self.directory):  # not made: read-only, name too long...
+                raise ConfigError(self._cannot_lock(exc)) from None
+            raise
+
+    def _cannot_lock(self, exc: OSError) -> str:
+        return (f"Cannot lock output directory '{self.directory}': {exc.strerror or exc}. "
+                f"Choose an output.dir this user can write to.")
 
     def _create(self, content: str) -> bool:
         """Make `.lock` with `content` if there is none; False if one exists."""

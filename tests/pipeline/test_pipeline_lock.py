@@ -272,3 +272,17 @@ def test_a_directory_where_the_guard_goes_is_a_config_error(tmp_path):
     guard = r"\.lock\.guard as the output directory's lock file: Is a directory"
     with pytest.raises(ConfigError, match=guard), OutputLock(tmp_path):
         pass
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "name-too-long"])
+def test_an_output_directory_that_cannot_be_made_is_a_config_error(tmp_path, where):
+    from forecaster.errors import ConfigError
+
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    directory = {"under-a-file": tmp_path / "afile" / "out",
+                 "name-too-long": tmp_path / ("x" * 300)}[where]
+    reason = {"under-a-file": "Not a directory", "name-too-long": "File name too long"}[where]
+    with pytest.raises(ConfigError) as caught, OutputLock(directory):
+        pass
+    assert str(caught.value) == (f"Cannot lock output directory '{directory}': {reason}. "
+                                 f"Choose an output.dir this user can write to.")
