@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import shutil
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +74,9 @@ def run_job(pipeline: Any, *, force: bool = False, workers: int | None = None,
     with OutputLock(out) as lock, _signals_stop_the_job(), contextlib.ExitStack() as stack:
         if lock.note:
             events.emit("stale_lock_cleared", note=lock.note)
-        _remove_partial_outputs(out)
+        removed = _remove_partial_outputs(out)
+        if removed:
+            events.emit("leftovers_removed", paths=[str(path) for path in removed])
         previous = None if force else Manifest.load(out)  # corrupt: says use --force
         manifest = Manifest(str(pipeline.source_file), pipeline.source_sha256,
                             pipeline.config_hash(),
@@ -219,14 +221,26 @@ def _task(pipeline: Any, planned: _Planned, out: Path, workers: int,
                       progress=progress)
 
 
-def _remove_partial_outputs(out: Path) -> None:
-    """Temporary directories a killed job left behind (never complete results)."""
-    series_dir = out / SERIES_DIR
-    if series_dir.is_dir():
-        for leftover in series_dir.glob(".*.tmp-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        for leftover in series_dir.glob(".*.old-*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+def _remove_partial_outputs(out: Path) -> list[Path]:
+    """What killed writes left behind (never complete results), cleared under the job's lock
+    once no worker of an earlier job runs: temporary and moved-aside run directories in
+    series/, temporary manifest/forecasts files in the output folder, temporary checkpoints
+    in .work/<series>/, and lock files a killed job was about to link (after a minute, so as
+    not to race a job starting now)."""
+    from forecaster.pipeline.files import remove_leftovers
+
+    folders = [out, out / SERIES_DIR]
+    work = out / WORK_DIR
+    if work.is_dir() and not work.is_symlink():
+        folders += [entry for entry in work.iterdir()
+                    if entry.is_dir() and not entry.is_symlink()]
+    removed = [path for folder in folders for path in remove_leftovers(folder)]
+    for leftover in out.glob(".lock.new-*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - leftover.lstat().st_mtime > 60:
+                leftover.unlink()
+                removed.append(leftover)
+    return removed
 
 
 # ------------------------------------------------------------------ running
