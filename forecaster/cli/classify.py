@@ -152,6 +152,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     from forecaster.classification.text_classifier import TextClassifier
     from forecaster.forecasting.rundir import check_out_dir, default_run_dir
     from forecaster.settings import build_classifier, picked
+    from forecaster.training.threads import describe_threads
 
     kind = resolve_kind(kind, data, steps, text_column)
     prepared = prepare_data(data, kind, test_path=test_file, test_size=test_size, seed=seed,
@@ -171,8 +172,9 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
                               register, no_tracking=no_tracking, optional=tracking_optional,
                               encoding=encoding)
     info(f"{data}: {len(train_set)} training and {len(test_set)} test cases, "
-         f"{len(train_set.classes)} classes. Training {model.label} with seed {seed} (a CPU run "
-         f"with the same seed repeats exactly).")
+         f"{len(train_set.classes)} classes. Training {model.label} with seed {seed} on "
+         f"{describe_threads(threads)} (a CPU run with the same seed and threads repeats "
+         f"exactly).")
     with tracked_run(tracking, out.name):
         result = classification_run(train_set, test_set, model, out, overwrite=overwrite,
                                     reporter=tracking.reporter,

@@ -105,7 +105,7 @@ def backtest(**options: Any) -> None:
     Each origin sees only the rows before it; the model is not refitted. Errors are reported
     overall and for each step of the horizon.
     """
-    from forecaster.forecasting.report import format_table
+    from forecaster.forecasting.report import format_table, metric_cell
 
     evaluation = _score(**options, by_step=True)
     if evaluation is None:
@@ -117,5 +117,6 @@ def backtest(**options: Any) -> None:
         click.echo("\nRMSE by step ahead:")
         names = evaluation.labels()
         for name, values in evaluation.metrics_by_step.items():
-            click.echo(f"  {names[name]:<24}" + " ".join(f"{v:>9.4g}" for v in values["rmse"]))
+            cells = " ".join(f"{metric_cell(value):>9}" for value in values["rmse"])
+            click.echo(f"  {names[name]:<24}{cells}")
     click.echo(f"\n{evaluation.verdict}")

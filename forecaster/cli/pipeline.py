@@ -176,6 +176,7 @@ def run(pipeline_file: Path, overrides: tuple[str, ...], force: bool, workers: i
 def summary_table(result: Any) -> str:
     """One line per series: status, time, the headline score beside its baseline, or why."""
     from forecaster.classification.evaluation import BASELINE_LABELS
+    from forecaster.forecasting.report import metric_cell
 
     manifest = result.manifest
     width = max([len(name) for name in manifest.series] + [6]) + 2
@@ -185,7 +186,8 @@ def summary_table(result: Any) -> str:
         if record.status in ("failed", "pending"):
             outcome = record.reason or ""
         elif "rmse" in metrics:
-            outcome = (f"RMSE {metrics['rmse']:.4g} vs naive {metrics['naive_rmse']:.4g}"
+            outcome = (f"RMSE {metric_cell(metrics['rmse'])} vs naive "
+                       f"{metric_cell(metrics.get('naive_rmse'))}"
                        f" ({'beats' if metrics.get('beats_naive') else 'does NOT beat'} naive)")
         elif "accuracy" in metrics:
             baseline = BASELINE_LABELS.get(metrics["best_baseline"], metrics["best_baseline"])

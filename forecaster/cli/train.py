@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from forecaster.cli.options import data_options, echo_json, handle_errors, info, split_features
+from forecaster.cli.options import (
+    data_options,
+    echo_json,
+    handle_errors,
+    info,
+    print_notes,
+    split_features,
+)
 from forecaster.cli.setting_options import setting_option
 from forecaster.cli.tracking_options import (
     report_tracking,
@@ -104,9 +111,11 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     exponential-smoothing forecasts on the same points.
     """
     from forecaster.data import load_series
+    from forecaster.data.printable import printable
     from forecaster.forecasting import Forecaster, train_run
     from forecaster.forecasting.rundir import default_run_dir
     from forecaster.settings import build_forecaster, picked
+    from forecaster.training.threads import describe_threads
 
     series = load_series(csv, target=target, features=split_features(features),
                          date_column=date_column, fill=fill, encoding=encoding)
@@ -117,12 +126,12 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
                               register, no_tracking=no_tracking, optional=tracking_optional,
                               encoding=encoding)
-    for note in series.notes:
-        info(f"Note: {note}.")
-    info(f"{csv}: {len(series.frame)} rows of '{series.target}' "
+    print_notes(series.notes)
+    info(f"{printable(str(csv))}: {len(series.frame)} rows of '{printable(series.target)}' "
          f"({series.frame.index[0].date()} to {series.frame.index[-1].date()}, frequency "
-         f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} "
-         f"(a CPU run with the same seed repeats exactly).")
+         f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} on "
+         f"{describe_threads(threads)} (a CPU run with the same seed and threads repeats "
+         f"exactly).")
     from forecaster.forecasting.rundir import check_out_dir
 
     check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened

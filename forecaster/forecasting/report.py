@@ -19,14 +19,14 @@ def format_table(evaluation: Evaluation) -> str:
     width = max(len(v) for v in names.values()) + 2
     lines = [f"{'forecaster':<{width}}" + "".join(f"{c.upper():>11}" for c in _COLUMNS)]
     for name, metrics in evaluation.metrics.items():
-        lines.append(f"{names[name]:<{width}}" + "".join(f"{_cell(metrics[c]):>11}"
+        lines.append(f"{names[name]:<{width}}" + "".join(f"{metric_cell(metrics[c]):>11}"
                                                          for c in _COLUMNS))
     for metric, why in evaluation.notes.items():
         lines.append(f"{metric.upper()} {why}.")
     return "\n".join(lines)
 
 
-def _cell(value: float | None) -> str:
+def metric_cell(value: float | None) -> str:
     """A metric for a table: 4 significant digits, or 'n/a' where it was not computable."""
     return "n/a" if value is None else f"{value:.4g}"
 
