@@ -41,13 +41,20 @@ class RunResult:
     summary: dict[str, Any]
 
 
+def _resolved(source: str) -> str:
+    """The data file's absolute path, so `forecaster track` run from elsewhere finds it; a
+    source that is not a file (a DataFrame) is kept as named."""
+    path = Path(source)
+    return str(path.resolve()) if path.is_file() else source
+
+
 def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int]) -> dict:
     """The facts of a run that metrics.json and the CLI report."""
     history = model.history_
     config = model.train_config_
     deterministic = history.device == "cpu"
     return {
-        "data": {**model.data_info_, "path": series.source, "target": series.target,
+        "data": {**model.data_info_, "path": _resolved(series.source), "target": series.target,
                  "features": series.features, "frequency": series.frequency,
                  "notes": series.notes, **split_rows},
         "model": {**saved_params(model), "label": model.label},
