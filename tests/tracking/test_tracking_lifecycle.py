@@ -74,7 +74,7 @@ def test_a_latin1_run_is_logged_and_finished(latin1_run):
 def test_forecaster_track_reads_the_latin1_data_in_its_encoding(latin1_run, cli, tmp_path,
                                                                 monkeypatch):
     work, _ = latin1_run
-    monkeypatch.chdir(work)  # the run recorded the data file's path as given: relative
+    monkeypatch.chdir(tmp_path)  # the run recorded the data file's absolute path
     store = f"sqlite:///{tmp_path / 'a.db'}"
     result = cli("track", work / "run", "--tracking-uri", store, "--experiment", "again")
     assert result.exit_code == 0, result.output
@@ -86,12 +86,16 @@ def test_forecaster_track_reads_the_latin1_data_in_its_encoding(latin1_run, cli,
 
 
 def test_forecaster_track_when_the_data_file_is_gone(latin1_run, cli, tmp_path, monkeypatch):
-    work, _ = latin1_run
-    monkeypatch.chdir(tmp_path)  # 'air_latin1.csv' is not here: the model's input tail stands in
-    result = cli("track", work / "run", "--tracking-uri", f"sqlite:///{tmp_path / 'b.db'}",
+    monkeypatch.chdir(tmp_path)
+    run_dir = copy_run(latin1_run, tmp_path / "run")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    gone = tmp_path / "moved" / "air_latin1.csv"  # the data file has been moved away since
+    metrics["data"]["path"] = str(gone)
+    (run_dir / "metrics.json").write_text(json.dumps(metrics))
+    result = cli("track", run_dir, "--tracking-uri", f"sqlite:///{tmp_path / 'b.db'}",
                  "--experiment", "gone")
-    assert result.exit_code == 0, result.output
-    assert "Note: dataset: 'air_latin1.csv' is no longer there" in result.output
+    assert result.exit_code == 0, result.output  # the model's input tail stands in
+    assert f"Note: dataset: '{gone}' is no longer there" in result.output
     (dataset,) = only_run(tmp_path / "b.db", "gone").inputs.dataset_inputs
     assert json.loads(dataset.dataset.profile)["num_rows"] == 12  # the lookback
 
