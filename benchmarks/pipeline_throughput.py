@@ -202,9 +202,9 @@ def child_phases(job: Path, out: Path, count: int, n_series: int, threads: int) 
     timed_import("import torch", "import torch")
     timed_import("import pandas", "import pandas")
     timed_import("import forecaster.pipeline runner + work",
-                 "import forecaster.pipeline.runner, forecaster.pipeline.work")
-    timed_import("import forecaster.forecasting.run (scikit-learn for MinMaxScaler, ...)",
-                 "import forecaster.forecasting.run")
+                 "import forecaster.pipeline.job, forecaster.pipeline.work")
+    timed_import("import forecaster.forecasting.forecast_run (scikit-learn for MinMaxScaler, ...)",
+                 "import forecaster.forecasting.forecast_run")
     timed_import("import forecaster.forecasting.plots (matplotlib; lazy: first series)",
                  "import forecaster.forecasting.plots")
     timed_import("import statsmodels ExponentialSmoothing (lazy: first series)",
@@ -216,7 +216,7 @@ def child_phases(job: Path, out: Path, count: int, n_series: int, threads: int) 
 
     import torch
 
-    from forecaster.pipeline.runner import SERIES_DIR, WORK_DIR, _series_key
+    from forecaster.pipeline.job import SERIES_DIR, WORK_DIR, _series_key
     from forecaster.pipeline.schema import load_pipeline
     from forecaster.pipeline.series import expand_series
     from forecaster.pipeline.work import SeriesTask, run_series
@@ -252,7 +252,7 @@ def child_phases(job: Path, out: Path, count: int, n_series: int, threads: int) 
             setattr(owner, name, timed)
 
     fc = "forecaster.forecasting.forecaster:Forecaster"
-    run = "forecaster.forecasting.run"
+    run = "forecaster.forecasting.forecast_run"
     plots = "forecaster.forecasting.plots"
     wrap([("forecaster.pipeline.series", "load_series_of")],
          "load_series_of (read + validate the CSV)")

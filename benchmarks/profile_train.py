@@ -41,7 +41,7 @@ def child(epochs: int, extra: list[str]) -> None:
     timed_import("import sklearn.preprocessing (MinMaxScaler)", "import sklearn.preprocessing")
     timed_import("import matplotlib.pyplot", "import matplotlib; matplotlib.use('Agg'); "
                  "import matplotlib.pyplot")
-    timed_import("import forecaster modules (rest)", "import forecaster.forecasting.run; "
+    timed_import("import forecaster modules (rest)", "import forecaster.forecasting.forecast_run; "
                  "import forecaster.forecasting.plots")
     timed_import("import statsmodels ExponentialSmoothing (lazy, in baselines)",
                  "from statsmodels.tsa.statespace.exponential_smoothing import "
@@ -82,7 +82,7 @@ def child(epochs: int, extra: list[str]) -> None:
             setattr(owner, name, timed)
 
     fc = "forecaster.forecasting.forecaster:Forecaster"
-    wrap([("forecaster.data", "load_series"), ("forecaster.data.loading", "load_series"),
+    wrap([("forecaster.data", "load_series"), ("forecaster.data.csv_series", "load_series"),
           ("forecaster.cli.train", "load_series")], "load_series (read + validate CSV)")
     wrap([("forecaster.training.loop", "_optimizer")],
          "create optimiser (first Adam(): imports torch._dynamo)")
@@ -93,13 +93,13 @@ def child(epochs: int, extra: list[str]) -> None:
     wrap([(fc, "evaluate")], "evaluate (total: model + baselines + metrics)")
     wrap([(fc, "forecast")], "forecast (next step)")
     wrap([("forecaster.forecasting.report", "write_evaluation"),
-          ("forecaster.forecasting.run", "write_evaluation")],
+          ("forecaster.forecasting.forecast_run", "write_evaluation")],
          "write metrics.json + predictions.csv")
     wrap([(fc, "save_into")], "save model (config.json + safetensors)")
     wrap([("forecaster.forecasting.plots", "plot_forecast"),
-          ("forecaster.forecasting.run", "plot_forecast")], "plot.png")
+          ("forecaster.forecasting.forecast_run", "plot_forecast")], "plot.png")
     wrap([("forecaster.forecasting.plots", "plot_loss"),
-          ("forecaster.forecasting.run", "plot_loss")], "loss.png")
+          ("forecaster.forecasting.forecast_run", "plot_loss")], "loss.png")
 
     with tempfile.TemporaryDirectory() as tmp:
         argv = ["train", str(ROOT / "datasets" / "GOOG.csv"), "--target", "Close", "--epochs",

@@ -10,11 +10,11 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "ForecasterError": "forecaster.errors",
     "ModelFileError": "forecaster.errors",
     "NotFittedError": "forecaster.errors",
-    "SeriesData": "forecaster.data.loading",
-    "load_series": "forecaster.data.loading",
+    "SeriesData": "forecaster.data.csv_series",
+    "load_series": "forecaster.data.csv_series",
     "Evaluation": "forecaster.forecasting.evaluation",
     "Forecaster": "forecaster.forecasting.forecaster",
-    "train_run": "forecaster.forecasting.run",
+    "train_run": "forecaster.forecasting.forecast_run",
     "TrainConfig": "forecaster.training.config",
 })
 __all__ += ["__version__"]

@@ -36,7 +36,7 @@ from forecaster.forecasting.persistence import (
     read_model_dir,
     write_model_dir,
 )
-from forecaster.forecasting.rundir import atomic_directory
+from forecaster.output import atomic_directory
 from forecaster.training import TrainConfig
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter

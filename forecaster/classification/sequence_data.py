@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forecaster.data.files import decode_text, file_bytes
+from forecaster.data.input_files import decode_text, file_bytes
 from forecaster.errors import DataError
 
 _SHOWN = 5  # how many examples (classes, divisors...) an error quotes

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from forecaster.classification.reading import KINDS, read_cases, resolve_kind
+from forecaster.classification.case_files import DATA_KINDS, read_cases, resolve_kind
 from forecaster.cli.options import echo_json, handle_errors, info
 from forecaster.cli.setting_options import AliasedOption, setting_option
 from forecaster.cli.tracking_options import (
@@ -22,7 +22,8 @@ from forecaster.training.config import DEVICES, OPTIMIZERS
 
 def _data_options(command):
     decorators = [
-        click.option("--kind", type=click.Choice(KINDS), default="auto", show_default=True,
+        click.option("--kind", type=click.Choice(("auto", *DATA_KINDS)), default="auto",
+                     show_default=True,
                      help="text: a CSV with a text and a label column; sequence: a UCR/UEA .ts "
                           "file or a CSV of flattened sequences (needs --steps). auto: a .ts "
                           "file, --steps or a CSV of numbers means sequence, else text."),
@@ -147,10 +148,11 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     1-nearest neighbour. The run directory holds metrics.json, confusion.png, loss.png,
     model_card.md and model/; the run is logged to MLflow like a forecasting run.
     """
-    from forecaster.classification.run import classification_run, prepare_data
+    from forecaster.classification.classification_run import classification_run, prepare_data
     from forecaster.classification.sequence_classifier import SequenceClassifier
     from forecaster.classification.text_classifier import TextClassifier
-    from forecaster.forecasting.rundir import check_out_dir, default_run_dir
+    from forecaster.forecasting.rundir import default_run_dir
+    from forecaster.output import check_out_dir
     from forecaster.settings import build_classifier, picked
     from forecaster.training.threads import describe_threads
 
@@ -211,13 +213,13 @@ def load_classifier_ref(reference: str, tracking_uri: str | None) -> Any:
         from forecaster.tracking.registry import load_registered
 
         return load_registered(reference, tracking_uri)
-    from forecaster.classification.loading import load_classifier
+    from forecaster.classification.saved_models import load_classifier
 
     return load_classifier(reference)
 
 
 def _kind_of(model: Any) -> str:
-    from forecaster.classification.loading import is_text_model
+    from forecaster.classification.saved_models import is_text_model
 
     return "text" if is_text_model(model) else "sequence"
 
@@ -242,7 +244,7 @@ def predict(model_ref: str, data: Path, kind: str, text_column: str, label_colum
 
     MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
     """
-    from forecaster.classification.loading import probabilities_table
+    from forecaster.classification.saved_models import probabilities_table
     from forecaster.output import atomic_file, check_file_target
 
     if out is not None:  # before any work: not a folder, not an input, a writable place
@@ -290,7 +292,7 @@ def evaluate(model_ref: str, data: Path, kind: str, text_column: str, label_colu
     if train_file is None:
         raise click.UsageError("Pass the training data with --train FILE: the baselines the "
                                "model is compared with are fitted on it.")
-    from forecaster.classification.run import stratified_split, without_repeats
+    from forecaster.classification.classification_run import stratified_split, without_repeats
 
     train_set, _ = without_repeats(read_cases(train_file, kind, **read),
                                    bool(split and split.get("keep_repeats")))

@@ -151,8 +151,8 @@ def run(pipeline_file: Path, overrides: tuple[str, ...], force: bool, workers: i
     """
     from forecaster.pipeline.columns import check_columns
     from forecaster.pipeline.events import EventLog
+    from forecaster.pipeline.job import EXIT_LOCKED, run_job
     from forecaster.pipeline.lock import LockedError
-    from forecaster.pipeline.runner import EXIT_LOCKED, run_job
     from forecaster.pipeline.schema import load_pipeline
 
     pipeline = load_pipeline(pipeline_file, list(overrides))

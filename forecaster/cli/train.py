@@ -132,7 +132,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
          f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} on "
          f"{describe_threads(threads)} (a CPU run with the same seed and threads repeats "
          f"exactly).")
-    from forecaster.forecasting.rundir import check_out_dir
+    from forecaster.output import check_out_dir
 
     check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened
     with tracked_run(tracking, out.name):

@@ -4,9 +4,10 @@ from forecaster._lazy import lazy_exports
 
 __getattr__, __all__ = lazy_exports(__name__, {
     "FILL_METHODS": "forecaster.data.choices",
-    "SeriesData": "forecaster.data.loading",
-    "as_series_data": "forecaster.data.loading",
-    "load_series": "forecaster.data.loading",
+    "SeriesData": "forecaster.data.csv_series",
+    "as_series_data": "forecaster.data.csv_series",
+    "load_series": "forecaster.data.csv_series",
+    "select_series": "forecaster.data.csv_series",
     "future_dates": "forecaster.data.frequency",
     "infer_frequency": "forecaster.data.frequency",
     "season_length": "forecaster.data.frequency",

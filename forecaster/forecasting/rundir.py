@@ -1,15 +1,11 @@
 """Where a run directory goes by default. Writing it (whole or not at all, never over files
-that are not ours) is `forecaster.output`; its names are kept here for existing callers."""
+that are not ours) is `forecaster.output`."""
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
 from pathlib import Path
-
-from forecaster.output import atomic_directory, check_out_dir, is_run_directory
-
-__all__ = ["atomic_directory", "check_out_dir", "default_run_dir", "is_run_directory"]
 
 
 def default_run_dir(name: str, root: Path | None = None) -> Path:

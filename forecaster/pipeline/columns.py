@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from forecaster.data.files import COMPRESSED, first_line
+from forecaster.data.input_files import COMPRESSED, first_line
 from forecaster.data.printable import printable, printable_list
 from forecaster.errors import DataError
 from forecaster.pipeline.fields import suggestion

@@ -8,7 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from forecaster.data.printable import printable
-from forecaster.pipeline.files import utc_now
+from forecaster.pipeline.timestamps import utc_now
 
 
 class EventLog:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from forecaster.errors import ConfigError, ForecasterError
-from forecaster.pipeline.files import utc_now, write_temporary
+from forecaster.output import write_temporary
 from forecaster.pipeline.processes import (
     has_proc,
     is_running,
@@ -41,6 +41,7 @@ from forecaster.pipeline.processes import (
     started_after,
     stop_processes,
 )
+from forecaster.pipeline.timestamps import utc_now
 
 try:
     import fcntl

@@ -21,9 +21,10 @@ from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from forecaster.data.files import sha256_of as sha256_file
+from forecaster.data.input_files import sha256_of as sha256_file
 from forecaster.errors import ConfigError
-from forecaster.pipeline.files import atomic_write_text, utc_now
+from forecaster.output import atomic_write_text
+from forecaster.pipeline.timestamps import utc_now
 
 __all__ = ["JOB_STATUSES", "MANIFEST_NAME", "SERIES_STATUSES", "Manifest", "SeriesRecord",
            "sha256_file"]

@@ -29,7 +29,7 @@ from forecaster.data.printable import printable
 from forecaster.errors import ConfigError
 from forecaster.pipeline.fields import Name, choice, show
 from forecaster.pipeline.messages import Loc, problems
-from forecaster.pipeline.reading import (
+from forecaster.pipeline.pipeline_file import (
     PATH_KEYS,
     apply_override,
     parse_override,

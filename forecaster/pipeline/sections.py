@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from forecaster.classification.case_files import DATA_KINDS
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.data.choices import FILL_METHODS, WINDOW_NORMS
 from forecaster.pipeline.fields import (
@@ -35,7 +36,6 @@ from forecaster.training.config import DEVICES, OPTIMIZERS
 TASKS: tuple[str, ...] = ("forecast", "classify")
 MODES: tuple[str, ...] = ("per-series", "global")
 EXECUTORS: tuple[str, ...] = ("local", "ray")
-DATA_KINDS: tuple[str, ...] = ("text", "sequence")
 
 
 class Section(BaseModel):

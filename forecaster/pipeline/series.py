@@ -115,7 +115,7 @@ def _read(file: Path, encoding: str) -> tuple[pd.DataFrame, str]:
 @functools.lru_cache(maxsize=4)
 def _read_cached(file: str, _mtime_ns: int, _size: int, encoding: str
                  ) -> tuple[pd.DataFrame, str]:
-    from forecaster.data.loading import read_csv
+    from forecaster.data.csv_series import read_csv
 
     return read_csv(file, encoding=encoding)
 
@@ -136,7 +136,7 @@ def _keep(specs: list[SeriesSpec], wanted: list[str], pipeline: Any) -> list[Ser
 
 def load_series_of(spec: SeriesSpec, pipeline: Any) -> Any:
     """The validated SeriesData of one forecasting series (DataError names the file and id)."""
-    from forecaster.data.loading import select_series
+    from forecaster.data.csv_series import select_series
 
     data = pipeline.data
     frame, sha = _read(spec.file, data.encoding)

@@ -134,8 +134,8 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
     alone; the model is trained on the others."""
     import torch
 
+    from forecaster.forecasting.forecast_run import split_for, write_run
     from forecaster.forecasting.global_model import fit_global
-    from forecaster.forecasting.run import split_for, write_run
     from forecaster.pipeline.series import load_series_of
     from forecaster.training.checkpoint import Checkpoint
 
@@ -183,7 +183,7 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
 
 
 def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
-    from forecaster.classification.run import classification_run, prepare_data
+    from forecaster.classification.classification_run import classification_run, prepare_data
     from forecaster.settings import build_classifier
 
     pipeline = task.pipeline

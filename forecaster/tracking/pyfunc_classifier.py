@@ -22,13 +22,13 @@ class ClassifierPyfunc(PythonModel):
     """Wraps a saved text or sequence classifier for `mlflow.pyfunc.load_model(...).predict`."""
 
     def load_context(self, context: Any) -> None:
-        from forecaster.classification.loading import load_classifier
+        from forecaster.classification import load_classifier  # package-level: stable
 
         self.model = load_classifier(context.artifacts[MODEL_ARTIFACT])
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None
                 ) -> pd.DataFrame:
-        from forecaster.classification.loading import classify_frame
+        from forecaster.classification import classify_frame
 
         return classify_frame(self.model, pd.DataFrame(model_input), "the model input")
 

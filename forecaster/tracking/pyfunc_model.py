@@ -21,13 +21,13 @@ class ForecasterPyfunc(PythonModel):
     """Wraps a saved `Forecaster` directory for `mlflow.pyfunc.load_model(...).predict`."""
 
     def load_context(self, context: Any) -> None:
-        from forecaster.forecasting.forecaster import Forecaster
+        from forecaster import Forecaster
 
         self.model = Forecaster.load(context.artifacts[MODEL_ARTIFACT])
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None
                 ) -> pd.DataFrame:
-        from forecaster.data.loading import select_series
+        from forecaster.data import select_series  # package-level: stable across versions
 
         model = self.model
         series = select_series(model_input, source="the model input", target=model.target_,

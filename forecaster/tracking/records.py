@@ -255,7 +255,7 @@ def _data_frame(path: Path, metrics: dict[str, Any], record_notes: list[str]
     if not path.is_file():
         record_notes.append(f"dataset: '{path}' is no longer there")
         return None
-    from forecaster.data.loading import read_csv
+    from forecaster.data.csv_series import read_csv
 
     encoding = str(metrics.get(ENCODING_KEY) or "utf-8")
     try:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from forecaster.classification.reading import read_cases, resolve_kind
+from forecaster.classification.case_files import read_cases, resolve_kind
 from forecaster.data import load_series
-from forecaster.data.files import first_line, sha256_of
+from forecaster.data.input_files import first_line, sha256_of
 from forecaster.data.printable import printable
 from forecaster.errors import DataError
 from forecaster.pipeline.columns import header

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from forecaster.cli import main
-from forecaster.pipeline.reading import MAX_VALUES
+from forecaster.pipeline.pipeline_file import MAX_VALUES
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOG = ROOT / "datasets" / "GOOG.csv"

@@ -214,7 +214,7 @@ def test_an_old_lock_whose_pid_was_reused_after_it_was_written_is_stale(tmp_path
 
 @needs_proc
 def test_an_old_lock_of_a_process_running_since_before_it_was_written_holds(tmp_path, sleeper):
-    from forecaster.pipeline.files import utc_now
+    from forecaster.pipeline.timestamps import utc_now
 
     write_lock(tmp_path, pid=sleeper.pid, started=utc_now())
     held = f"in use by another pipeline job \\(pid {sleeper.pid}"

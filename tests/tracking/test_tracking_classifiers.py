@@ -108,8 +108,8 @@ def test_sequence_classifier_pyfunc_takes_flattened_raw_sequences(mlflow_server,
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     from forecaster.classification import read_ts
-    from forecaster.classification.loading import load_classifier
     from forecaster.classification.raw_input import flatten_sequences
+    from forecaster.classification.saved_models import load_classifier
 
     test = read_ts(ITALY / "ItalyPowerDemand_TEST.ts")
     model = load_classifier(out / "model")

@@ -17,8 +17,8 @@ import pandas as pd
 
 from forecaster.data.choices import FILL_METHODS, FillMethod
 from forecaster.data.dates import parse_dates, quick_parse
-from forecaster.data.files import decode_text, read_input
 from forecaster.data.frequency import infer_frequency
+from forecaster.data.input_files import decode_text, read_input
 from forecaster.data.printable import printable, printable_list, shown_value
 from forecaster.data.spacing import duplicate_hint, spacing, spacing_note
 from forecaster.errors import DataError

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from forecaster.data.files import first_line
+from forecaster.data.input_files import first_line
 from forecaster.errors import DataError
 
-KINDS = ("auto", "text", "sequence")
+# What labelled cases can be; `auto` (the CLI's default) picks one from the file.
+DATA_KINDS: tuple[str, ...] = ("text", "sequence")
 
 
 def resolve_kind(kind: str, path: Path, steps: int | None, text_column: str = "text") -> str:

@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 
 from forecaster.errors import ForecasterError
+from forecaster.output import atomic_write_text
 from forecaster.pipeline.events import EventLog
-from forecaster.pipeline.files import atomic_write_text, utc_now
 from forecaster.pipeline.lock import OutputLock
 from forecaster.pipeline.manifest import Manifest, SeriesRecord, sha256_file
 from forecaster.pipeline.series import SeriesSpec, expand_series, load_series_of
+from forecaster.pipeline.timestamps import utc_now
 from forecaster.pipeline.work import JobInterrupted, SeriesOutcome, SeriesTask
 from forecaster.tracking.lifecycle import tracked_run
 
@@ -227,7 +228,7 @@ def _remove_partial_outputs(out: Path) -> list[Path]:
     series/, temporary manifest/forecasts files in the output folder, temporary checkpoints
     in .work/<series>/, and lock files a killed job was about to link (after a minute, so as
     not to race a job starting now)."""
-    from forecaster.pipeline.files import remove_leftovers
+    from forecaster.output import remove_leftovers
 
     folders = [out, out / SERIES_DIR]
     work = out / WORK_DIR

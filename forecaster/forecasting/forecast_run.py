@@ -19,7 +19,7 @@ from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster, check_season
 from forecaster.forecasting.report import write_evaluation, write_forecast
-from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+from forecaster.output import atomic_directory, check_out_dir
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 

@@ -11,8 +11,6 @@ import pandas as pd
 
 from forecaster.errors import ModelFileError
 
-KINDS = ("sequence_classifier", "text_classifier")
-
 
 def model_kind(path: str | Path) -> str | None:
     """The `kind` in a model directory's config.json (None when unreadable: load says why)."""

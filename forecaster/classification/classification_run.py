@@ -21,7 +21,7 @@ from forecaster.classification.raw_input import TEXT_COLUMN, flatten_sequences
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.estimator_checks import saved_params
 from forecaster.forecasting.report import write_json
-from forecaster.forecasting.rundir import atomic_directory, check_out_dir
+from forecaster.output import atomic_directory, check_out_dir
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
@@ -81,7 +81,7 @@ def prepare_data(path: Path, kind: str, *, test_path: Path | None = None,
                  **read: Any) -> PreparedData:
     """Training and test cases, as `forecaster classify train` and a classify pipeline take
     them: repeats dropped, then the given test file or a stratified `test_size` split."""
-    from forecaster.classification.reading import read_cases
+    from forecaster.classification.case_files import read_cases
 
     dataset, note = without_repeats(read_cases(path, kind, **read), keep_repeats)
     notes = [note] if note else []
@@ -105,7 +105,7 @@ def input_example(data: Any, rows: int = 5) -> pd.DataFrame:
 
 
 def _file_facts(files: dict[str, Path | None]) -> dict[str, Any]:
-    from forecaster.data.files import sha256_of
+    from forecaster.data.input_files import sha256_of
 
     return {role: {"path": str(Path(path).resolve()), "sha256": sha256_of(path)}
             for role, path in files.items() if path is not None and Path(path).is_file()}
