@@ -385,7 +385,7 @@ def forecaster_job(job: Path, out: Path, workers: int, args: argparse.Namespace,
     for run_dir in sorted((out / "series").iterdir()):
         training = json.loads((run_dir / "metrics.json").read_text())["training"]
         fits.append(training["seconds"])
-        threads.add(training.get("torch_threads"))
+        threads.add(tuple(training.get("threads_used") or ()))
         epochs_run.add(training["epochs_run"])
     if epochs_run != {args.epochs}:
         raise SystemExit(f"epochs run {epochs_run}, expected {args.epochs}")

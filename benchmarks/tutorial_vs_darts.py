@@ -316,7 +316,7 @@ def one_rep(rep: int, args: argparse.Namespace, work: Path) -> dict[str, dict]:
         "cpu_s": fc["cpu_s"], "rmse": metrics["metrics"]["model"]["rmse"],
         "naive_rmse": metrics["metrics"]["naive"]["rmse"], "predict_s": pred["predict_s"],
         "predict_warm_s": pred["predict_warm_s"], "points": metrics["points"],
-        "threads": training.get("torch_threads"), "predict_threads": pred["threads"],
+        "threads": training.get("threads_used"), "predict_threads": pred["threads"],
         "best_epoch": training["best_epoch"], "other_cores": fc["other_cores"],
         "tries": fc["tries"], "predict_other_cores": pred["other_cores"]}
     print(f"rep {rep} forecaster: wall {fc['wall_s']:.2f}s, fit {training['seconds']:.2f}s, "

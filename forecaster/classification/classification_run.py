@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import torch
 
 from forecaster.classification.evaluation import BASELINE_LABELS, ClassificationEvaluation
 from forecaster.classification.raw_input import TEXT_COLUMN, flatten_sequences
@@ -149,7 +148,7 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
                      "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
                      "samples_per_second": round(history.train_samples * history.epochs_run
                                                  / max(history.seconds, 1e-9), 1),
-                     "device": history.device, "torch_threads": torch.get_num_threads(),
+                     "device": history.device, "threads_used": history.threads,
                      "train_loss": history.train_loss, "val_loss": history.val_loss,
                      "val_accuracy": history.val_metrics.get("accuracy", [])},
         **(extra or {}),

@@ -175,8 +175,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
                               encoding=encoding)
     info(f"{data}: {len(train_set)} training and {len(test_set)} test cases, "
          f"{len(train_set.classes)} classes. Training {model.label} with seed {seed} on "
-         f"{describe_threads(threads)} (a CPU run with the same seed and threads repeats "
-         f"exactly).")
+         f"{describe_threads(threads)}.")
     with tracked_run(tracking, out.name):
         result = classification_run(train_set, test_set, model, out, overwrite=overwrite,
                                     reporter=tracking.reporter,

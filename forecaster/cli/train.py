@@ -130,8 +130,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     info(f"{printable(str(csv))}: {len(series.frame)} rows of '{printable(series.target)}' "
          f"({series.frame.index[0].date()} to {series.frame.index[-1].date()}, frequency "
          f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} on "
-         f"{describe_threads(threads)} (a CPU run with the same seed and threads repeats "
-         f"exactly).")
+         f"{describe_threads(threads)}.")
     from forecaster.output import check_out_dir
 
     check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import torch
 
 from forecaster.data import SeriesData, chronological_split
 from forecaster.data.split import Split
@@ -64,7 +63,7 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
                      "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
                      "seconds_per_epoch": round(history.seconds_per_epoch, 4),
                      "device": history.device, "amp_bf16": history.amp,
-                     "torch_threads": torch.get_num_threads(),
+                     "threads_used": history.threads,
                      "repeatable": (f"yes: seed {config.seed} on CPU gives the same result on "
                                     f"re-run" if deterministic else
                                     f"seeded ({config.seed}); GPU kernels may differ slightly "

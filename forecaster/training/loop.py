@@ -26,7 +26,7 @@ from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.config import TrainConfig
 from forecaster.training.progress import Progress
 from forecaster.training.reporting import RunReporter
-from forecaster.training.threads import use_threads
+from forecaster.training.threads import ThreadGovernor
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 MetricFn = Callable[[torch.Tensor, torch.Tensor], float]
@@ -73,7 +73,7 @@ class History:
     seconds: float = 0.0
     device: str = "cpu"
     amp: bool = False
-    threads: int = 1  # CPU threads the fit ran with (results repeat for the same seed and threads)
+    threads: list[int] = field(default_factory=list)  # CPU thread counts used, in order
 
     @property
     def epochs_run(self) -> int:
@@ -165,6 +165,15 @@ def _device_of(source: BatchSource) -> torch.device:
     return tensor.device if tensor is not None else torch.device("cpu")
 
 
+def _follow_the_load(governor: ThreadGovernor, progress: Progress) -> None:
+    """Between batches: fewer threads while other processes take cores, more when they leave."""
+    changed = governor.tick()
+    if changed is not None:
+        progress.message(f"Other processes {'take' if changed < governor.used[-2] else 'left'} "
+                         f"CPU cores: training goes on with {changed} thread"
+                         f"{'' if changed == 1 else 's'}.")
+
+
 def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: LossFn,
         config: TrainConfig, metrics: dict[str, MetricFn] | None = None,
         reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
@@ -178,7 +187,8 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     reporter = reporter or RunReporter()
     seed_everything(config.seed)
     device = resolve_device(config.device)
-    threads = use_threads(config.threads)
+    governor = ThreadGovernor(config.threads)
+    governor.start()
     use_amp = config.amp and device.type == "cuda"
     autocast = ((lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if use_amp
                 else nullcontext)
@@ -189,7 +199,7 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     epochs, patience = config.schedule(math.ceil(len(train) / config.batch_size))
     history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience,
-                      train_samples=len(train), threads=threads)
+                      train_samples=len(train), threads=governor.used)
     progress = Progress(epochs, config.progress)
     best_loss, best_state, waited = math.inf, None, 0
     first_epoch, seconds_before = 1, 0.0
@@ -224,6 +234,7 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                 optimizer.step()
                 running += loss.detach() * len(rows)
                 seen += len(rows)
+                _follow_the_load(governor, progress)
             train_loss = float(running) / max(seen, 1)
             if not math.isfinite(train_loss):
                 _diverged(epoch, config, history, progress)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from pathlib import Path
 
 import numpy as np
@@ -43,13 +42,11 @@ def test_unicode_texts_keep_their_words(reviews):
     assert tokenize("   ") == [] and tokenize("") == []
 
 
-def test_tokenising_100k_reviews_takes_seconds(reviews):
-    texts = (reviews.texts * 8)[:100_000]
-    start = time.perf_counter()
-    tokens = sum(len(tokenize(text)) for text in texts)
-    seconds = time.perf_counter() - start
-    assert tokens > 2_000_000
-    assert seconds < 10, f"{seconds:.1f} s for 100k reviews ({100_000 / seconds:.0f}/s)"
+def test_tokenises_every_review(reviews):
+    """Its speed (about 240k texts/s) is measured in benchmarks/text_classification.py."""
+    tokens = [tokenize(text) for text in reviews.texts]
+    assert all(tokens_of_one for tokens_of_one in tokens)  # no review comes out empty
+    assert sum(map(len, tokens)) > 200_000
 
 
 def test_most_frequent_words_with_repeatable_ties(reviews):

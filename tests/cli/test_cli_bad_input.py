@@ -259,6 +259,7 @@ def test_help_has_examples(command):
     assert "Example" in result.output
 
 
+@pytest.mark.slow
 def test_exit_code_as_a_user_sees_it(tmp_path):
     csv = goog_with(tmp_path / "typo.csv", {5: "abc"})
     completed = subprocess.run(
@@ -273,6 +274,7 @@ def test_exit_code_as_a_user_sees_it(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["typo.csv"]
 
 
+@pytest.mark.slow
 def test_console_script_usage_error(tmp_path):
     script = Path(sys.executable).parent / "forecaster"
     if not script.exists():

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.tracking
+pytestmark = [pytest.mark.tracking, pytest.mark.slow]  # a real mlflow server
 
 ROOT = Path(__file__).resolve().parents[2]
 REVIEWS = ROOT / "datasets" / "rotten_tomatoes.csv"

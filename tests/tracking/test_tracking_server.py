@@ -23,7 +23,7 @@ import pytest
 
 from forecaster.tracking.uri import redact
 
-pytestmark = pytest.mark.tracking
+pytestmark = [pytest.mark.tracking, pytest.mark.slow]  # a real mlflow server
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOG = ROOT / "datasets" / "GOOG.csv"
