@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file, save
 from torch import nn
 
 from forecaster.errors import ModelFileError
+from forecaster.output import atomic_write_bytes, atomic_write_text
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "weights.safetensors"
@@ -34,11 +35,15 @@ def library_versions() -> dict[str, str]:
 
 
 def write_model_dir(path: Path, config: dict[str, Any], state: dict[str, torch.Tensor]) -> None:
-    """Write config and weights into an existing empty directory `path`."""
+    """Write config and weights into an existing empty directory `path`.
+
+    Both go through `forecaster.output`, so the weights get the same mode as every other file
+    (the umask's); safetensors' own `save_file` creates its file 0600.
+    """
     config = {"format_version": FORMAT_VERSION, **config, "versions": library_versions()}
-    (path / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    save_file({k: v.detach().to("cpu").contiguous() for k, v in state.items()},
-              str(path / WEIGHTS_FILE))
+    atomic_write_text(path / CONFIG_FILE, json.dumps(config, indent=2) + "\n")
+    atomic_write_bytes(path / WEIGHTS_FILE,
+                       save({k: v.detach().to("cpu").contiguous() for k, v in state.items()}))
 
 
 _KIND_NAMES = {"forecaster": "forecaster", "sequence_classifier": "sequence classifier",
