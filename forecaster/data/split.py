@@ -39,10 +39,13 @@ def chronological_split(n: int, *, test_size: float = 0.25, val_size: float = 0.
         need = max(n + 1, int((lookback + horizon + 1) / ((1 - test_size) * (1 - val_size))))
         while _too_short(need, test_size, val_size, lookback, horizon):
             need += 1
+        fixes = working_settings(n, test_size, val_size, lookback, horizon)
+        remedy = (f"; or, keeping these {n} rows, change one setting: {', '.join(fixes)}"
+                  if fixes else " (no single smaller setting fits these rows)")
         raise DataError(
             f"The series has {n} rows: too short for lookback {lookback} + horizon {horizon} with "
             f"test_size {test_size} and val_size {val_size}: {problem}. It needs about {need} "
-            f"rows, or use a smaller --lookback or --horizon."
+            f"rows{remedy}."
         )
     train_end, val_end = _parts(n, test_size, val_size)
     return Split(n=n, train_end=train_end, val_end=val_end)
@@ -68,3 +71,33 @@ def _too_short(n: int, test_size: float, val_size: float, lookback: int, horizon
         return (f"the test part would have {n - val_end} rows, it needs at least {horizon} "
                 f"(the horizon)")
     return ""
+
+
+def _fits(n: int, test_size: float, val_size: float, lookback: int, horizon: int) -> bool:
+    return not _too_short(n, test_size, val_size, lookback, horizon)
+
+
+def working_settings(n: int, test_size: float, val_size: float, lookback: int,
+                     horizon: int) -> list[str]:
+    """Each single change that makes `n` rows fit, as a CLI option with a value that was
+    checked: the largest --lookback and --horizon below the current ones, and the nearest
+    --val-size and --test-size (two decimals; validation is never switched off)."""
+    fixes = []
+    smaller = next((v for v in range(lookback - 1, 0, -1)
+                    if _fits(n, test_size, val_size, v, horizon)), None)
+    if smaller is not None:
+        fixes.append(f"--lookback {smaller}")
+    shorter = next((h for h in range(horizon - 1, 0, -1)
+                    if _fits(n, test_size, val_size, lookback, h)), None)
+    if shorter is not None:
+        fixes.append(f"--horizon {shorter}")
+    for name, current, check in (
+            ("--val-size", val_size, lambda v: _fits(n, test_size, v, lookback, horizon)),
+            ("--test-size", test_size, lambda v: _fits(n, v, val_size, lookback, horizon))):
+        if current == 0:
+            continue  # a part switched off stays off
+        grid = sorted((k / 100 for k in range(1, 100)), key=lambda v: (abs(v - current), v))
+        value = next((v for v in grid if v != current and check(v)), None)
+        if value is not None:
+            fixes.append(f"{name} {value:g}")
+    return fixes

@@ -71,3 +71,54 @@ def test_the_suggested_row_count_covers_the_horizon():
 def test_bad_fractions_are_config_errors(name, kwargs):
     with pytest.raises(ConfigError, match=rf"{name} must be a fraction in \[0, 1\)"):
         chronological_split(1000, **kwargs)
+
+
+def _suggestions(message: str) -> list[tuple[str, str]]:
+    """('--val-size', '0.11') pairs from the 'change one setting:' part of a message."""
+    tail = message.split("change one setting:", 1)[1]
+    return re.findall(r"(--[a-z-]+) ([0-9]+(?:\.[0-9]+)?)", tail)
+
+
+_KEYS = {"--lookback": "lookback", "--horizon": "horizon", "--val-size": "val_size",
+         "--test-size": "test_size"}
+
+
+def test_airpassengers_lookback_24_horizon_12_names_a_val_size_that_works():
+    """The README-style failure: a smaller lookback does not help a validation part that is one
+    row short; the hint names --val-size with a value, and that value works."""
+    n = len(load_series(GOOG.with_name("airpassengers.csv"), target="y").frame)
+    with pytest.raises(DataError) as info:
+        chronological_split(n, lookback=24, horizon=12)
+    message = str(info.value)
+    assert "the validation part would have 11 rows, it needs at least 12" in message
+    assert "use a smaller --lookback" not in message
+    assert "--lookback" not in message.split("change one setting:", 1)[1]  # would not help
+    assert "--val-size 0.11" in message
+    chronological_split(n, lookback=24, horizon=12, val_size=0.11)
+    with pytest.raises(DataError):  # the value named is the smallest that works
+        chronological_split(n, lookback=24, horizon=12, val_size=0.10)
+
+
+@pytest.mark.parametrize(("n", "settings"), [
+    (144, {"lookback": 24, "horizon": 12}),
+    (50, {"lookback": 100, "horizon": 1}),
+    (40, {"lookback": 30, "horizon": 1}),
+    (60, {"lookback": 10, "horizon": 5}),
+    (200, {"lookback": 30, "horizon": 30, "test_size": 0.1}),
+    (80, {"lookback": 20, "horizon": 4, "val_size": 0.05}),
+])
+def test_every_suggested_setting_works_on_its_own(n, settings):
+    with pytest.raises(DataError) as info:
+        chronological_split(n, **settings)
+    found = _suggestions(str(info.value))
+    assert found, str(info.value)
+    for option, value in found:
+        changed = {**settings, _KEYS[option]: (float(value) if "size" in option
+                                               else int(value))}
+        split = chronological_split(n, **changed)  # the named value really fits
+        assert split.n == n
+
+
+def test_no_single_change_fits_says_so():
+    with pytest.raises(DataError, match=r"no single smaller setting fits these rows"):
+        chronological_split(3, lookback=5, horizon=2)
