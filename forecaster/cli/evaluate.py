@@ -16,8 +16,10 @@ from forecaster.cli.options import (
 )
 
 
-def _start(value: str) -> Any:
-    """A fraction of rows (0.75), or a date (2018-01-02)."""
+def _start(value: str | None) -> Any:
+    """A fraction of rows (0.75), a date (2018-01-02), or None (the first unseen row)."""
+    if value is None:
+        return None
     try:
         number = float(value)
     except ValueError:
@@ -65,8 +67,11 @@ def _common(command):
         command)
     command = click.option("--season", type=int, default=None,
                            help="Season length for seasonal naive and MASE.")(command)
-    command = click.option("--start", default="0.75", show_default=True,
-                           help="First scored target: a fraction of the rows or a date.")(
+    command = click.option("--start", default=None,
+                           help="First scored target: a fraction of the rows or a date. "
+                                "Default: the first row after the rows the model trained and "
+                                "validated on (the last 25% of a series it never saw). Rows "
+                                "it saw are scored as 'in-sample', never as 'test'.")(
         command)
     command = data_options(command)
     command = click.argument("csv", type=click.Path(path_type=Path))(command)
@@ -75,19 +80,23 @@ def _common(command):
 
 @click.command(epilog="""
 \b
-Example:
+Examples:
+  forecaster evaluate runs/GOOG-Close-lstm-20261123-101500/model datasets/GOOG.csv
+      (scores the rows after those the model trained and validated on: a test)
   forecaster evaluate runs/GOOG-Close-lstm-20261123-101500/model datasets/GOOG.csv \\
       --start 2018-01-02
+      (a start inside the training rows is scored and labelled in-sample)
 """)
 @_common
 @handle_errors
 def evaluate(**options: Any) -> None:
     """Score a saved model on CSV from --start on, beside the baselines on the same points."""
-    from forecaster.forecasting.report import format_table
+    from forecaster.forecasting.report import format_table, scope_line
 
     evaluation = _score(**options, by_step=False)
     if evaluation is None:
         return
+    click.echo(scope_line(evaluation) + "\n")
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")
 
@@ -95,7 +104,8 @@ def evaluate(**options: Any) -> None:
 @click.command(epilog="""
 \b
 Example:
-  forecaster backtest runs/GOOG-Close-gru-20261123-101500/model datasets/GOOG.csv --start 0.5
+  forecaster backtest runs/GOOG-Close-gru-20261123-101500/model datasets/GOOG.csv
+      (every origin after the rows the model trained and validated on)
 """)
 @_common
 @handle_errors
@@ -105,18 +115,23 @@ def backtest(**options: Any) -> None:
     Each origin sees only the rows before it; the model is not refitted. Errors are reported
     overall and for each step of the horizon.
     """
-    from forecaster.forecasting.report import format_table, metric_cell
+    from forecaster.forecasting.report import column_cells, format_table, scope_line
 
     evaluation = _score(**options, by_step=True)
     if evaluation is None:
         return
     origins = len(evaluation.predictions) // evaluation.horizon
-    click.echo(f"{origins} origins, horizon {evaluation.horizon}.\n")
+    click.echo(f"{origins} origins, horizon {evaluation.horizon}. {scope_line(evaluation)}\n")
     click.echo(format_table(evaluation))
     if evaluation.horizon > 1 and evaluation.metrics_by_step:
         click.echo("\nRMSE by step ahead:")
         names = evaluation.labels()
-        for name, values in evaluation.metrics_by_step.items():
-            cells = " ".join(f"{metric_cell(value):>9}" for value in values["rmse"])
-            click.echo(f"  {names[name]:<24}{cells}")
+        steps = evaluation.metrics_by_step
+        flat = column_cells([v for values in steps.values() for v in values["rmse"]])
+        width = max(len(cell) for cell in flat) + 2
+        click.echo(f"  {'':<30}" + "".join(f"{f'+{h}':>{width}}"
+                                           for h in range(1, evaluation.horizon + 1)))
+        for row, name in enumerate(steps):
+            cells = flat[row * evaluation.horizon:(row + 1) * evaluation.horizon]
+            click.echo(f"  {names[name]:<30}" + "".join(f"{cell:>{width}}" for cell in cells))
     click.echo(f"\n{evaluation.verdict}")

@@ -176,7 +176,8 @@ def run(pipeline_file: Path, overrides: tuple[str, ...], force: bool, workers: i
 def summary_table(result: Any) -> str:
     """One line per series: status, time, the headline score beside its baseline, or why."""
     from forecaster.classification.evaluation import BASELINE_LABELS
-    from forecaster.forecasting.report import metric_cell
+    from forecaster.forecasting.report import column_cells
+    from forecaster.forecasting.verdict import short_verdict
 
     manifest = result.manifest
     width = max([len(name) for name in manifest.series] + [6]) + 2
@@ -186,9 +187,8 @@ def summary_table(result: Any) -> str:
         if record.status in ("failed", "pending"):
             outcome = record.reason or ""
         elif "rmse" in metrics:
-            outcome = (f"RMSE {metric_cell(metrics['rmse'])} vs naive "
-                       f"{metric_cell(metrics.get('naive_rmse'))}"
-                       f" ({'beats' if metrics.get('beats_naive') else 'does NOT beat'} naive)")
+            model, naive = column_cells([metrics["rmse"], metrics.get("naive_rmse")])
+            outcome = f"RMSE {model} vs naive {naive} ({short_verdict(metrics)})"
         elif "accuracy" in metrics:
             baseline = BASELINE_LABELS.get(metrics["best_baseline"], metrics["best_baseline"])
             outcome = (f"accuracy {metrics['accuracy']:.4f} vs {baseline} "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from forecaster.forecasting.report import header, metric_table
+
 _METRICS = ("rmse", "mae", "mape", "smape", "mase")
 
 
@@ -38,12 +40,12 @@ def model_card(summary: dict[str, Any]) -> str:
         f"## Test span: the model beside the baselines ({summary['points']} points, original "
         f"units)",
         "",
-        "| forecaster | " + " | ".join(m.upper() for m in _METRICS) + " |",
+        "| forecaster | " + " | ".join(header(m) for m in _METRICS) + " |",
         "|---|" + "---:|" * len(_METRICS),
     ]
-    for name, metrics in summary["metrics"].items():
-        cells = " | ".join("n/a" if metrics[m] is None else f"{metrics[m]:.4g}"
-                           for m in _METRICS)
+    table = metric_table(summary["metrics"], _METRICS)
+    for row, name in enumerate(summary["metrics"]):
+        cells = " | ".join(table[m][row] for m in _METRICS)
         lines.append(f"| {'**' if name == 'model' else ''}{labels.get(name, name)}"
                      f"{'**' if name == 'model' else ''} | {cells} |")
     skill = summary["skill_vs_naive"]

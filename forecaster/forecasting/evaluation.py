@@ -10,6 +10,7 @@ import pandas as pd
 
 from forecaster.forecasting.baselines import all_baselines, smoothing_season
 from forecaster.forecasting.metrics import mase_scale, metric_notes, point_metrics
+from forecaster.forecasting.verdict import Verdict, judge
 
 BASELINE_LABELS = {"naive": "last value (naive)", "seasonal_naive": "seasonal naive",
                    "drift": "drift", "exp_smoothing": "exponential smoothing"}
@@ -28,6 +29,13 @@ class Evaluation:
     metrics_by_step: dict[str, dict[str, list[float]]] | None = None
     smoothing_season: int | None = None
     notes: dict[str, str] = field(default_factory=dict)  # metric -> why it is left out
+    judged: Verdict | None = None  # the one verdict: outcome, sentence, caveats
+    in_sample_points: int = 0  # scored points whose target row the model trained/validated on
+
+    @property
+    def span(self) -> str:
+        """What the scored points are: "test", "in-sample" or "partly in-sample"."""
+        return span_name(self.in_sample_points, len(self.predictions))
 
     def labels(self) -> dict[str, str]:
         """Display names: the model's, then each baseline's with its settings."""
@@ -51,9 +59,14 @@ class Evaluation:
             "last_date": str(self.predictions["date"].iloc[-1]),
             "metrics": self.metrics,
             **({"metrics_not_computed": self.notes} if self.notes else {}),
+            "scored_span": self.span,
+            "in_sample_points": self.in_sample_points,
+            "unseen_points": int(len(self.predictions)) - self.in_sample_points,
             "skill_vs_naive": skill(self.metrics),
-            "beats_naive": beats_naive(self.metrics),
+            "beats_naive": self.judged.beats_naive if self.judged else beats_naive(self.metrics),
             "verdict": self.verdict,
+            **({"verdict_outcome": self.judged.outcome, "verdict_caveats": self.judged.caveats,
+                "verdict_short": self.judged.short} if self.judged else {}),
             **({"metrics_by_step": self.metrics_by_step} if self.metrics_by_step else {}),
         }
 
@@ -74,35 +87,25 @@ def skill(metrics: dict[str, dict[str, float | None]]) -> float | None:
 
 
 def beats_naive(metrics: dict[str, dict[str, float | None]]) -> bool | None:
-    pair = _rmses(metrics)
-    return None if pair is None else bool(pair[0] < pair[1])
+    """The verdict's own answer (a tie within 0.5% is not a win)."""
+    return judge(metrics, "model").beats_naive
 
 
-def verdict(metrics: dict[str, dict[str, float | None]], model_label: str) -> str:
-    pair = _rmses(metrics)
-    if pair is None:
-        return (f"The {model_label} cannot be compared with repeating the last value: the test "
-                f"RMSE could not be computed (the values are beyond the range of floating-point "
-                f"numbers). Rescale the series, e.g. to other units, and train again.")
-    model, naive = pair
-    change = abs(1.0 - model / naive) * 100 if naive > 0 else (0.0 if model == 0 else 100.0)
+def _best_baseline(metrics: dict[str, dict[str, float | None]]) -> tuple[str, float] | None:
+    """(label, RMSE) of a baseline other than naive that beats both, else None."""
     scored = {name: values["rmse"] for name, values in metrics.items()
               if values["rmse"] is not None}
+    if not scored:
+        return None
     best = min(scored, key=scored.__getitem__)
-    if change < 0.5:
-        text = (f"The {model_label} is no better than repeating the last value: test RMSE "
-                f"{model:.5g} against {naive:.5g} (within 0.5%). It has learned little beyond "
-                f"the last observation.")
-    elif model < naive:
-        text = (f"The {model_label} beats repeating the last value: test RMSE {model:.4g} against "
-                f"{naive:.4g}, {change:.1f}% lower.")
-    else:
-        text = (f"The {model_label} does NOT beat repeating the last value: test RMSE {model:.4g} "
-                f"against {naive:.4g}, {change:.1f}% higher. Do not read skill into it.")
-    if best not in ("model", "naive"):
-        text += (f" The best forecaster here is {BASELINE_LABELS[best]} "
-                 f"(RMSE {scored[best]:.4g}).")
-    return text
+    if best in ("model", "naive"):
+        return None
+    return BASELINE_LABELS[best], float(scored[best])
+
+
+def verdict(metrics: dict[str, dict[str, float | None]], model_label: str, **facts: Any) -> str:
+    """The verdict's sentence (see `forecaster.forecasting.verdict.judge` for `facts`)."""
+    return judge(metrics, model_label, best_baseline=_best_baseline(metrics), **facts).text
 
 
 _OVERFLOW = ("not computable: the errors are beyond the range of floating-point numbers (the "
@@ -120,13 +123,41 @@ def _notes(actual: np.ndarray, scale: float, metrics: dict[str, dict[str, float 
     return notes
 
 
+def span_name(in_sample: int, points: int) -> str:
+    """"test" when no scored point was seen in training, "in-sample" when all were."""
+    if in_sample == 0:
+        return "test"
+    return "in-sample" if in_sample >= points else "partly in-sample"
+
+
+def _day(stamp: Any) -> str:
+    """A date as 2018-01-02, with the time only where it is not midnight."""
+    stamp = pd.Timestamp(stamp)
+    return str(stamp.date()) if stamp == stamp.normalize() else str(stamp)
+
+
+def seen_note(in_sample: int, points: int, trained_until: Any, first_unseen: Any) -> str | None:
+    """The sentence saying how many scored points the model trained or validated on."""
+    if in_sample == 0:
+        return None
+    until = f" (up to {_day(trained_until)})" if trained_until is not None else ""
+    after = (f" Score from --start {_day(first_unseen)} for a test result."
+             if first_unseen is not None else "")
+    return (f"In-sample: {in_sample} of the {points} scored points lie in the rows the model "
+            f"was trained and validated on{until}; only {points - in_sample} are unseen, so "
+            f"this flatters the model.{after}")
+
+
 def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.ndarray,
                        model_predictions: np.ndarray, *, season: int, model_label: str,
-                       by_step: bool = False) -> Evaluation:
+                       by_step: bool = False, seen_rows: int = 0,
+                       best_epoch: int | None = None) -> Evaluation:
     """Metrics of (windows, horizon) model predictions and of every baseline on those windows.
 
     All history before the first scored window is fair game for the baselines (and for the
     MASE scale); nothing at or after a window's first target is used to forecast it.
+    `seen_rows`: the leading rows of `y` the model trained or validated on (targets among them
+    are in-sample, and the verdict says so); `best_epoch`: the epoch the model was kept at.
     """
     horizon = model_predictions.shape[1]
     start = int(positions[0])
@@ -147,5 +178,63 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
         steps = {name: {metric: [point_metrics(actual[:, h], pred[:, h], scale)[metric]
                                  for h in range(horizon)] for metric in ("rmse", "mae", "mase")}
                  for name, pred in forecasts.items()}
-    return Evaluation(metrics, table, verdict(metrics, model_label), horizon, season, model_label,
-                      steps, smoothing_season(season, start), _notes(actual, scale, metrics))
+    in_sample = int((targets < seen_rows).sum())
+    trained_until = dates[seen_rows - 1] if 0 < seen_rows <= len(dates) else None
+    first_unseen = dates[seen_rows] if 0 < seen_rows < len(dates) else None
+    judged = judge(metrics, model_label, rows=len(np.unique(targets)), best_epoch=best_epoch,
+                   span=span_name(in_sample, targets.size),
+                   seen_note=seen_note(in_sample, targets.size, trained_until, first_unseen),
+                   best_baseline=_best_baseline(metrics))
+    return Evaluation(metrics, table, judged.text, horizon, season, model_label,
+                      steps, smoothing_season(season, start), _notes(actual, scale, metrics),
+                      judged, in_sample)
+
+
+def rows_seen(data_info: dict[str, Any], series: Any) -> int:
+    """How many leading rows of `series` (a SeriesData) the model trained and validated on.
+
+    The rows up to the recorded training end (`last_date`) count as seen, unless they are
+    provably other data: as many rows as the model fitted on, with another fingerprint (the
+    same dates of another series). A model saved before `fit_fingerprint` was recorded is
+    judged by its dates alone."""
+    last = data_info.get("last_date")
+    index = series.frame.index
+    if not last or not isinstance(index, pd.DatetimeIndex) or len(index) == 0:
+        return 0
+    try:
+        stamp = pd.Timestamp(str(last))
+    except ValueError:  # the parse of this one recorded value only
+        stamp = pd.NaT
+    if stamp is pd.NaT:
+        from forecaster.errors import ModelFileError
+
+        raise ModelFileError(f"The model's config.json records data.last_date="
+                             f"{str(last)[:40]!r}, which is not a date: it cannot say which "
+                             f"rows it was trained on. Train the model again.")
+    if index.tz is not None and stamp.tz is None:
+        stamp = stamp.tz_localize(index.tz)
+    elif index.tz is None and stamp.tz is not None:
+        stamp = stamp.tz_convert(None)
+    count = int(index.searchsorted(stamp, side="right"))
+    fitted = sum(value for value in (data_info.get("train_rows"),
+                                     data_info.get("validation_rows"))
+                 if isinstance(value, int) and not isinstance(value, bool))
+    expected = data_info.get("fit_fingerprint")
+    if expected and count == fitted and series.head(count).fingerprint() != expected:
+        return 0
+    return count
+
+
+def unseen_start(seen: int, n: int, source: str, trained_until: str | None) -> int | float:
+    """The default first scored row: the first one the model did not see, or the last 25 %
+    of a series it never saw. DataError when every row was seen (nothing to test on)."""
+    if seen == 0:
+        return 0.75
+    if seen >= n:
+        from forecaster.errors import DataError
+
+        raise DataError(f"Every row of '{source}' (up to {str(trained_until)[:19]}) was used to "
+                        f"train or validate this model: there is nothing unseen to test it on. "
+                        f"Score newer rows, or pass --start (e.g. --start 0.75) to score "
+                        f"in-sample rows, which are then labelled in-sample.")
+    return seen

@@ -35,7 +35,12 @@ from forecaster.estimator_checks import (
     is_fitted,
     saved_params,
 )
-from forecaster.forecasting.evaluation import Evaluation, evaluate_forecasts
+from forecaster.forecasting.evaluation import (
+    Evaluation,
+    evaluate_forecasts,
+    rows_seen,
+    unseen_start,
+)
 from forecaster.forecasting.persistence import (
     load_weights,
     read_model_dir,
@@ -199,6 +204,7 @@ class Forecaster(BaseEstimator):
             "train_rows": int(train_end), "validation_rows": int(val_end - train_end),
             "first_date": str(series.frame.index[0]),
             "last_date": str(series.frame.index[val_end - 1]),
+            "fit_fingerprint": series.head(val_end).fingerprint(),  # the rows it saw
         }
 
     # ------------------------------------------------------------------ prediction
@@ -286,12 +292,17 @@ class Forecaster(BaseEstimator):
             "prediction": predictions.ravel(),
         })
 
-    def evaluate(self, data: Any, start: Any = 0.75, season: int | None = None,
+    def evaluate(self, data: Any, start: Any = None, season: int | None = None,
                  by_step: bool = False) -> Evaluation:
-        """Score every window from `start` (default: the last 25 % of rows) beside the
-        baselines, in original units."""
+        """Score every window from `start` beside the baselines, in original units (default:
+        the first row the model did not train on; the last 25 % of a series it never saw).
+        Rows it trained on are labelled in-sample in the verdict."""
         check_is_fitted(self)
         series = self._series(data)
+        seen = rows_seen(self.data_info_, series)
+        if start is None:
+            start = unseen_start(seen, len(series.frame), series.source,
+                                 self.data_info_.get("last_date"))
         positions = self._positions_from(series, start)
         history = int(positions[0])
         if season is None:  # the frequency's season where it fits, else none
@@ -300,7 +311,9 @@ class Forecaster(BaseEstimator):
         predictions = self.predict_positions(series.values, positions)
         return evaluate_forecasts(series.values[:, 0], series.frame.index, positions,
                                   predictions, season=season,
-                                  model_label=self.label, by_step=by_step)
+                                  model_label=self.label, by_step=by_step, seen_rows=seen,
+                                  best_epoch=getattr(self, "history_", None) and
+                                  self.history_.best_epoch)
 
     def forecast(self, data: Any) -> pd.DataFrame:
         """The `horizon` values after the last row of `data`, with their dates."""

@@ -9,25 +9,52 @@ from typing import Any
 import pandas as pd
 
 from forecaster.forecasting.evaluation import Evaluation
+from forecaster.forecasting.numbers import column_cells
 
 _COLUMNS = ("rmse", "mae", "mape", "smape", "mase")
+UNITS = {"mape": "%", "smape": "%"}  # the others are in the series' units (MASE: none)
+
+
+def header(metric: str) -> str:
+    """'RMSE', 'MAPE %': the column title with its unit."""
+    unit = UNITS.get(metric)
+    return metric.upper() + (f" {unit}" if unit else "")
+
+
+def metric_table(rows: dict[str, dict[str, float | None]], metrics: tuple[str, ...] = _COLUMNS
+                 ) -> dict[str, list[str]]:
+    """Cells by metric (a column each, one decimals per column), rows in the order given."""
+    return {metric: column_cells([row[metric] for row in rows.values()]) for metric in metrics}
 
 
 def format_table(evaluation: Evaluation) -> str:
     """The model-vs-baselines table, model first, as aligned plain text."""
     names = evaluation.labels()
     width = max(len(v) for v in names.values()) + 2
-    lines = [f"{'forecaster':<{width}}" + "".join(f"{c.upper():>11}" for c in _COLUMNS)]
-    for name, metrics in evaluation.metrics.items():
-        lines.append(f"{names[name]:<{width}}" + "".join(f"{metric_cell(metrics[c]):>11}"
+    cells = metric_table(evaluation.metrics)
+    widths = {c: max(len(header(c)), *(len(cell) for cell in cells[c])) + 3 for c in _COLUMNS}
+    lines = [f"{'forecaster':<{width}}" + "".join(f"{header(c):>{widths[c]}}" for c in _COLUMNS)]
+    for row, name in enumerate(evaluation.metrics):
+        lines.append(f"{names[name]:<{width}}" + "".join(f"{cells[c][row]:>{widths[c]}}"
                                                          for c in _COLUMNS))
     for metric, why in evaluation.notes.items():
         lines.append(f"{metric.upper()} {why}.")
     return "\n".join(lines)
 
 
+def scope_line(evaluation: Evaluation) -> str:
+    """What was scored: how many points, their dates, and how many the model had seen."""
+    payload = evaluation.to_dict()
+    points, seen = payload["points"], payload["in_sample_points"]
+    dates = f"{payload['first_date'][:10]} to {payload['last_date'][:10]}"
+    if seen == 0:
+        return f"{points} test points, {dates}, none of them seen in training."
+    return (f"{points} points, {dates}: {seen} IN-SAMPLE (rows the model trained or validated "
+            f"on), {points - seen} unseen.")
+
+
 def metric_cell(value: float | None) -> str:
-    """A metric for a table: 4 significant digits, or 'n/a' where it was not computable."""
+    """A lone metric: 4 significant digits, or 'n/a' where it was not computable."""
     return "n/a" if value is None else f"{value:.4g}"
 
 

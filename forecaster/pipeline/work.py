@@ -124,6 +124,7 @@ def _forecast_metrics(result: Any, model: Any) -> dict[str, Any]:
     return {"rmse": model_scores["rmse"], "mase": model_scores.get("mase"),
             "naive_rmse": scores["metrics"]["naive"]["rmse"],
             "skill_vs_naive": scores["skill_vs_naive"], "beats_naive": scores["beats_naive"],
+            "verdict_short": scores["verdict_short"],
             "epochs_run": model.history_.epochs_run}
 
 
