@@ -154,8 +154,7 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
         **(extra or {}),
     }
     from forecaster.classification.card import classification_card
-    from forecaster.classification.plots import plot_confusion
-    from forecaster.forecasting.plots import plot_loss
+    from forecaster.classification.plots import plot_confusion, plot_training
 
     payload = {**summary, **evaluation.to_dict()}
     with atomic_directory(out, overwrite, inputs) as tmp:
@@ -163,6 +162,6 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
         input_example(test).to_csv(tmp / "model" / INPUT_EXAMPLE, index=False)
         write_json(tmp / "metrics.json", payload)
         plot_confusion(tmp / "confusion.png", evaluation)
-        plot_loss(tmp / "loss.png", history.train_loss, history.val_loss, history.best_epoch)
+        plot_training(tmp / "loss.png", history)
         (tmp / "model_card.md").write_text(classification_card(payload), encoding="utf-8")
     return ClassificationRun(out, evaluation, summary)

@@ -1,8 +1,9 @@
-"""The confusion matrix as a picture."""
+"""The confusion matrix and the training curves as pictures."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -11,6 +12,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from forecaster.classification.evaluation import ClassificationEvaluation  # noqa: E402
+
+if TYPE_CHECKING:
+    from forecaster.training.loop import History
 
 
 def plot_confusion(path: Path, evaluation: ClassificationEvaluation) -> None:
@@ -32,3 +36,12 @@ def plot_confusion(path: Path, evaluation: ClassificationEvaluation) -> None:
     fig.subplots_adjust(left=0.15, bottom=0.15, right=0.97, top=0.92)
     fig.savefig(path)
     plt.close(fig)
+
+
+def plot_training(path: Path, history: History) -> None:
+    """The classifier's cross-entropy per epoch beside its validation accuracy."""
+    from forecaster.forecasting.plots import plot_loss
+
+    plot_loss(path, history.train_loss, history.val_loss, history.best_epoch,
+              loss_name="cross-entropy loss",
+              val_accuracy=history.val_metrics.get("accuracy", []))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -9,49 +10,124 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+ZOOM_POINTS = 60  # the zoomed panel shows this many last points: on daily data, about 12 weeks
 
 
 def plot_forecast(path: Path, history: pd.Series, predictions: pd.DataFrame, split_dates:
                   dict[str, pd.Timestamp], forecast: pd.DataFrame | None, title: str,
                   model_label: str) -> None:
-    """History, test actuals, one-step model and naive predictions, split markers, forecast."""
+    """Write `forecast_figure` to `path`."""
+    fig = forecast_figure(history, predictions, split_dates, forecast, title, model_label)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def forecast_figure(history: pd.Series, predictions: pd.DataFrame,
+                    split_dates: dict[str, pd.Timestamp], forecast: pd.DataFrame | None,
+                    title: str, model_label: str) -> Figure:
+    """History before the test span, the test span's actuals, the one-step-ahead model and
+    naive predictions, split markers and the forecast; below, when the test span is long, a
+    zoomed panel of its last points, where the lines can be told apart."""
     first = predictions[predictions["step"] == 1]
-    fig, ax = plt.subplots(figsize=(11, 5), dpi=110)
-    ax.plot(history.index, history.to_numpy(), color="0.55", lw=1.0, label="history")
-    ax.plot(first["date"], first["actual"], color="black", lw=1.2, label="test actual")
-    ax.plot(first["date"], first["model"], color="tab:blue", lw=1.2, label=model_label)
-    ax.plot(first["date"], first["naive"], color="tab:orange", lw=0.9, ls="--",
-            label="last value (naive)")
-    if forecast is not None and len(forecast):
-        ax.plot(forecast["date"], forecast["forecast"], color="tab:red", marker="o", ms=3,
-                lw=1.2, label="forecast")
+    horizon = int(predictions["step"].max()) if len(predictions) else 1
+    test_start = split_dates.get("test", history.index[-1])
+    past, tested = history[history.index < test_start], history[history.index >= test_start]
+    zoom = len(tested) > 2 * ZOOM_POINTS
+    fig = plt.figure(figsize=(11, 8.2 if zoom else 5), dpi=110)
+    grid = fig.add_gridspec(2 if zoom else 1, 1, height_ratios=[3, 2] if zoom else [1],
+                            hspace=0.32)
+    ax = fig.add_subplot(grid[0])
+    ahead = "" if horizon == 1 else f", 1 step ahead (of {horizon})"
+    ax.plot(past.index, past.to_numpy(), color="0.55", lw=1.0, label="history")
+    _draw_test_span(ax, tested, first, forecast, model_label + ahead, ahead)
     for name, date in split_dates.items():
         ax.axvline(date, color="0.3", lw=0.8, ls=":")
         ax.annotate(name, (date, 1.0), xycoords=("data", "axes fraction"), ha="left",
                     va="top", fontsize=8, color="0.3", rotation=90)
-    ax.set_title(title)
+    what = ("one-step-ahead predictions on the test span" if horizon == 1 else
+            f"predictions 1 step ahead on the test span (the model forecasts {horizon} steps; "
+            f"every step is scored in metrics.json)")
+    ax.set_title(f"{title}\n{what}", fontsize=10)
     ax.set_ylabel(history.name)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    fig.subplots_adjust(left=0.07, right=0.98, top=0.93, bottom=0.14)  # tight_layout is slow
+    if zoom:
+        low = tested.index[-ZOOM_POINTS]
+        near = fig.add_subplot(grid[1])
+        _draw_test_span(near, tested[tested.index >= low], first[first["date"] >= low],
+                        forecast, model_label + ahead, ahead, markers=True)
+        near.set_title(f"zoom: the last {ZOOM_POINTS} points of the test span"
+                       + (" and the forecast" if forecast is not None and len(forecast) else ""),
+                       fontsize=10)
+        near.set_ylabel(history.name)
+        near.grid(alpha=0.3)
+        ax.axvspan(low, tested.index[-1], color="0.85", alpha=0.5, lw=0)
+    for axis in fig.axes:
+        for label in axis.get_xticklabels():
+            label.set(rotation=20, ha="right")
+    fig.subplots_adjust(left=0.07, right=0.98, top=0.91 if not zoom else 0.93,
+                        bottom=0.14 if not zoom else 0.08)  # tight_layout is slow
+    return fig
+
+
+def _draw_test_span(ax: Axes, actual: pd.Series, first: pd.DataFrame,
+                    forecast: pd.DataFrame | None, model_label: str, ahead: str,
+                    markers: bool = False) -> None:
+    """Actuals of the test span, the model and naive predictions, and the forecast."""
+    dot = {"marker": ".", "ms": 4} if markers else {}
+    ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.2, label="test actual", zorder=3,
+            **dot)
+    ax.plot(first["date"], first["model"], color="tab:blue", lw=1.2, label=model_label, **dot)
+    ax.plot(first["date"], first["naive"], color="tab:orange", lw=0.9, ls="--",
+            label="last value (naive)" + ahead)
+    if forecast is not None and len(forecast):
+        ax.plot(forecast["date"], forecast["forecast"], color="tab:red", marker="o", ms=3,
+                lw=1.2, label="forecast")
+
+
+def plot_loss(path: Path, train_loss: list[float], val_loss: list[float], best_epoch: int,
+              loss_name: str = "MSE (scaled units)",
+              val_accuracy: Sequence[float] | None = None) -> None:
+    """Write `loss_figure` to `path`."""
+    fig = loss_figure(train_loss, val_loss, best_epoch, loss_name, val_accuracy)
     fig.savefig(path)
     plt.close(fig)
 
 
-def plot_loss(path: Path, train_loss: list[float], val_loss: list[float], best_epoch: int) -> None:
+def loss_figure(train_loss: list[float], val_loss: list[float], best_epoch: int,
+                loss_name: str = "MSE (scaled units)",
+                val_accuracy: Sequence[float] | None = None) -> Figure:
+    """Loss per epoch (log scale), the epoch kept, and validation accuracy on a second axis
+    where the task has one."""
     fig, ax = plt.subplots(figsize=(7, 4), dpi=110)
     epochs = range(1, len(train_loss) + 1)
-    ax.plot(epochs, train_loss, label="train")
+    ax.plot(epochs, train_loss, label="train loss")
     if val_loss:
-        ax.plot(epochs, val_loss, label="validation")
+        ax.plot(epochs, val_loss, label="validation loss")
     if best_epoch:
         ax.axvline(best_epoch, color="0.4", ls=":", label=f"kept: epoch {best_epoch}")
     ax.set_yscale("log")
+    plain = FuncFormatter(lambda value, _: f"{value:.3g}")  # not 6.96x10^-1 on a narrow range
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
+    ax.tick_params(axis="y", which="minor", labelsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE (scaled units)")
-    ax.legend()
+    ax.set_ylabel(loss_name)
+    handles, labels = ax.get_legend_handles_labels()
+    if val_accuracy:
+        right = ax.twinx()
+        right.plot(range(1, len(val_accuracy) + 1), val_accuracy, color="tab:green",
+                   marker=".", label="validation accuracy")
+        right.set_ylabel("validation accuracy")
+        right.set_ylim(0, 1.02)
+        more_handles, more_labels = right.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    fig.legend(handles, labels, fontsize=8, loc="upper center", ncol=len(labels), frameon=False)
     ax.grid(alpha=0.3)
-    fig.subplots_adjust(left=0.13, right=0.97, top=0.95, bottom=0.13)
-    fig.savefig(path)
-    plt.close(fig)
+    fig.subplots_adjust(left=0.13, right=0.87 if val_accuracy else 0.97, top=0.9, bottom=0.13)
+    return fig
