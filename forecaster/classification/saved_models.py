@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecaster.errors import ModelFileError
+from forecaster.data.printable import printable, printable_list
+from forecaster.errors import ConfigError, ModelFileError
 
 
 def model_kind(path: str | Path) -> str | None:
@@ -39,17 +41,82 @@ def is_text_model(model: Any) -> bool:
     return hasattr(model, "vocabulary_")
 
 
+ID_NAMES = ("id",)  # a column with this name (any case) is carried to the output by default
+
+
 def classify_frame(model: Any, frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Labels and class probabilities for raw cases in a table (see raw_input)."""
+    """Labels and class probabilities for raw cases in a table (see raw_input), with the
+    table's index and its id column (and, for text, the text) carried, so the output joins back
+    to the input."""
     from forecaster.classification.raw_input import sequences_from_frame, texts_from_frame
 
+    keys = pd.DataFrame(index=frame.index)
+    id_column = default_id_column([str(name) for name in frame.columns])
+    if id_column is not None:
+        keys[id_column] = frame[id_column].to_numpy()
     if is_text_model(model):
         from forecaster.classification.text_data import TextSet
 
-        cases = TextSet(texts_from_frame(frame, source), None, source)
+        texts = texts_from_frame(frame, source)
+        keys["text"] = texts
+        cases = TextSet(texts, None, source)
     else:
-        cases = sequences_from_frame(frame, len(model.mean_), source)
-    return probabilities_table(model, model.predict_proba(cases))
+        values = frame.drop(columns=[id_column]) if id_column is not None else frame
+        cases = sequences_from_frame(values, len(model.mean_), source)
+    table = probabilities_table(model, model.predict_proba(cases))
+    table.index = frame.index
+    return pd.concat([keys, table], axis=1)
+
+
+def default_id_column(columns: list[str]) -> str | None:
+    """The column named `id` (in any case), if the input has one."""
+    return next((name for name in columns if name.strip().casefold() in ID_NAMES), None)
+
+
+def case_keys(path: Path, cases: Any, *, id_column: str | None = None,
+              text_column: str = "text", encoding: str = "utf-8") -> pd.DataFrame:
+    """What joins a prediction back to its input row: the file's id column (`id_column`, or a
+    column named `id`), else `row`, the case's number in the file counting from 1; then, for
+    texts, the text itself."""
+    from forecaster.classification.text_data import TextSet
+
+    keys = pd.DataFrame(index=range(len(cases)))
+    texts = isinstance(cases, TextSet)
+    columns = _header(path, encoding) if texts else []
+    if id_column is None:
+        id_column = default_id_column(columns)
+    elif id_column not in columns:
+        what = "a text CSV's columns" if texts else "sequence files, which have no id column"
+        raise ConfigError(f"--id-column '{printable(id_column)}' is not in "
+                          f"'{printable(path)}' (--id-column names one of {what}"
+                          + (f": {printable_list(columns)}" if texts else "") + ").")
+    if id_column is not None and id_column != text_column:
+        ids = _column_values(path, id_column, encoding)
+        if len(ids) != len(cases):  # two CSV readers disagree: a bug, not the user's data
+            raise RuntimeError(f"read {len(ids)} ids but {len(cases)} texts from {path}")
+        keys[id_column] = ids
+    else:
+        keys["row"] = np.arange(1, len(cases) + 1)
+    if texts:
+        keys[text_column] = cases.texts
+    clash = [name for name in keys.columns if name == "label" or name.startswith("probability_")]
+    if clash:
+        raise ConfigError(f"The input's column '{printable(clash[0])}' would collide with the "
+                          f"predicted columns (label, probability_<class>); rename it.")
+    return keys
+
+
+def _header(path: Path, encoding: str) -> list[str]:
+    from forecaster.data.input_files import first_line
+
+    return [name.strip() for name in next(csv.reader([first_line(path, encoding)]), [])]
+
+
+def _column_values(path: Path, column: str, encoding: str) -> list[str]:
+    """One column of a CSV as text, exactly as written (no NaN for an empty cell)."""
+    frame = pd.read_csv(path, usecols=lambda name: name.strip() == column, dtype=str,
+                        keep_default_na=False, encoding=encoding, encoding_errors="strict")
+    return frame.iloc[:, 0].tolist()
 
 
 def probabilities_table(model: Any, proba: np.ndarray) -> pd.DataFrame:

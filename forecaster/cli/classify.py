@@ -10,6 +10,7 @@ import click
 from forecaster.classification.case_files import DATA_KINDS, read_cases, resolve_kind
 from forecaster.cli.options import echo_json, handle_errors, info
 from forecaster.cli.setting_options import AliasedOption, setting_option
+from forecaster.cli.signal_exit import exits_on_signal
 from forecaster.cli.tracking_options import (
     report_tracking,
     start_tracking,
@@ -17,6 +18,7 @@ from forecaster.cli.tracking_options import (
     tracking_options,
 )
 from forecaster.core.config import CELLS, POOLINGS
+from forecaster.data.printable import printable
 from forecaster.training.config import DEVICES, OPTIMIZERS
 
 
@@ -114,6 +116,10 @@ Examples:
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam", show_default=True)
 @click.option("--patience", type=int, default=None,
               help="Epochs without validation improvement before stopping (0: never).")
+@click.option("--min-delta", type=float, default=1e-3, show_default=True,
+              help="Early stopping's minimum gain: an epoch resets the patience only if its "
+                   "validation loss is below the best by this share of it (0.001: 0.1%; 0: any "
+                   "gain). The weights kept are always those of the lowest validation loss.")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
 @setting_option("clip_norm", type=float, default=1.0, show_default=True,
                 help="Gradient-norm clip (0: off).")
@@ -130,6 +136,7 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of a progress bar.")
 @tracking_options
 @handle_errors
+@exits_on_signal
 def train(data: Path, kind: str, text_column: str, label_column: str | None,
           steps: int | None, encoding: str, test_file: Path | None, test_size: float,
           keep_repeats: bool, cell: str | None, num_layers: int | None,
@@ -137,7 +144,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
           embedding_dim: int | None, max_words: int | None, max_length: int | None,
           word_dropout: float | None, epochs: int | None, batch_size: int,
-          learning_rate: float, optimizer: str, patience: int | None, seed: int,
+          learning_rate: float, optimizer: str, patience: int | None, min_delta: float, seed: int,
           clip_norm: float, device: str, amp: bool, threads: int | None,
           out: Path | None, overwrite: bool,
           as_json: bool, quiet: bool, tracking_uri: str | None, experiment: str | None,
@@ -181,7 +188,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
                                     reporter=tracking.reporter,
                                     files={"train": data, "test": test_file},
                                     extra={**tracking.facts(), "split": prepared.split})
-        tracking.finish(result.out)
+        tracking.finish(result.out,
+                        interrupted=result.summary["training"]["interrupted"])
     evaluation = result.evaluation
     if as_json:
         echo_json({"run_dir": str(out), **evaluation.to_dict(),
@@ -192,7 +200,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     else:
         click.echo(f"\n{len(test_set)} test cases, {len(model.classes_)} classes.\n")
         click.echo(score_table(evaluation, model.label, result.summary["baselines"]))
-        click.echo(f"\n{evaluation.verdict}\nRun written to {out}/ (metrics.json, "
+        click.echo(f"\n{evaluation.verdict}\nRun written to {printable(str(out))}/ (metrics.json, "
                    f"confusion.png, loss.png, model_card.md, model/).")
     report_tracking(tracking)
 
@@ -233,17 +241,24 @@ _model_uri = click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", defaul
 @_data_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Also write the labels and probabilities to this CSV file.")
+@click.option("--id-column", default=None, metavar="NAME",
+              help="Column of a text CSV carried to the output to join it back (default: a "
+                   "column named id, if any; otherwise a 'row' column numbers the cases from "
+                   "1).")
 @click.option("--json", "as_json", is_flag=True)
 @_model_uri
 @handle_errors
 def predict(model_ref: str, data: Path, kind: str, text_column: str, label_column: str | None,
-            steps: int | None, encoding: str, out: Path | None, as_json: bool,
-            tracking_uri: str | None) -> None:
-    """Labels and class probabilities for every case of DATA (labels in DATA are not needed).
+            steps: int | None, encoding: str, out: Path | None, id_column: str | None,
+            as_json: bool, tracking_uri: str | None) -> None:
+    """Labels and class probabilities for every case of DATA (labels in DATA are not needed),
+    each beside its id (or row number) and, for texts, the text, so the output joins back.
 
     MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
     """
-    from forecaster.classification.saved_models import probabilities_table
+    import pandas as pd
+
+    from forecaster.classification.saved_models import case_keys, probabilities_table
     from forecaster.output import atomic_file, check_file_target
 
     if out is not None:  # before any work: not a folder, not an input, a writable place
@@ -252,17 +267,35 @@ def predict(model_ref: str, data: Path, kind: str, text_column: str, label_colum
     kind = _kind_of(model)
     cases = read_cases(data, kind, steps=steps, text_column=text_column,
                        label_column=label_column, encoding=encoding, require_labels=False)
-    table = probabilities_table(model, model.predict_proba(cases))
+    keys = case_keys(data, cases, id_column=id_column, text_column=text_column,
+                     encoding=encoding)
+    table = pd.concat([keys, probabilities_table(model, model.predict_proba(cases))], axis=1)
     if out is not None:
         with atomic_file(out) as tmp:
             table.to_csv(tmp, index=False)
     if as_json:
         echo_json({"classes": model.classes_, "predictions": [
-            {"label": row["label"],
+            {**{key: row[key] for key in keys.columns}, "label": row["label"],
              "probabilities": [round(float(row[f"probability_{c}"]), 6) for c in model.classes_]}
             for row in table.to_dict("records")]})
         return
-    click.echo(table.to_string(index=False, float_format=lambda p: f"{p:.4f}"))
+    from forecaster.data.printable import printable
+
+    shown = table.copy()
+    for column in keys.columns:  # ids and texts from the user's file, control characters escaped
+        if shown[column].dtype == object:
+            shown[column] = [printable(value) for value in shown[column]]
+    if kind == "text":  # a whole review per line would hide the columns; --out has it all
+        shown[text_column] = [_shortened(text) for text in table[text_column]]
+    click.echo(shown.to_string(index=False, float_format=lambda p: f"{p:.4f}"))
+
+
+def _shortened(text: str, width: int = 40) -> str:
+    """One line of at most `width` characters, for the terminal table."""
+    from forecaster.data.printable import printable
+
+    line = printable(" ".join(text.split()))
+    return line if len(line) <= width else line[:width - 1] + "…"
 
 
 @classify.command()

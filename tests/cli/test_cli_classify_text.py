@@ -63,7 +63,57 @@ def test_predict_needs_no_labels_and_gives_probabilities(text_run, tmp_path):
     assert [len(p["probabilities"]) for p in payload["predictions"]] == [2, 2]
     assert all(abs(sum(p["probabilities"]) - 1) < 1e-5 for p in payload["predictions"])
     written = pd.read_csv(tmp_path / "p.csv")
-    assert list(written.columns) == ["label", "probability_negative", "probability_positive"]
+    assert list(written.columns) == ["row", "text", "label", "probability_negative",
+                                     "probability_positive"]
+    assert list(written["row"]) == [1, 2] and written["text"][1] == "Tedious."
+    assert [p["row"] for p in payload["predictions"]] == [1, 2]
+    assert payload["predictions"][0]["text"] == "A joy from start to finish."
+
+
+def test_predict_carries_the_id_column_to_join_back(text_run, tmp_path):
+    new = tmp_path / "new.csv"
+    texts = ["Tedious.", "A joy from start to finish, with a cast at its best."]
+    pd.DataFrame({"review_id": ["r-7", "r-3"], "ID": [7, 3], "text": texts}).to_csv(
+        new, index=False)
+    by_default = invoke("predict", text_run / "model", new, "--out", tmp_path / "a.csv")
+    assert by_default.exit_code == 0, by_default.output
+    written = pd.read_csv(tmp_path / "a.csv")
+    assert list(written.columns)[:3] == ["ID", "text", "label"]  # a column named id, any case
+    assert list(written["ID"]) == [7, 3] and list(written["text"]) == texts
+    chosen = invoke("predict", text_run / "model", new, "--id-column", "review_id", "--json")
+    assert chosen.exit_code == 0, chosen.output
+    predictions = json.loads(chosen.stdout)["predictions"]
+    assert [(p["review_id"], p["text"]) for p in predictions] == [("r-7", texts[0]),
+                                                                 ("r-3", texts[1])]
+    assert "r-7" in invoke("predict", text_run / "model", new, "--id-column",
+                           "review_id").output
+
+
+def test_predict_shortens_long_texts_on_the_terminal_only(text_run, tmp_path):
+    new = tmp_path / "new.csv"
+    long = "A joy from start to finish, " * 10
+    pd.DataFrame({"text": [long]}).to_csv(new, index=False)
+    result = invoke("predict", text_run / "model", new, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    assert "A joy from start to finish, A joy from …" in result.output
+    assert pd.read_csv(tmp_path / "p.csv")["text"][0] == long
+
+
+def test_predict_refuses_an_unknown_id_column(text_run, tmp_path):
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"text": ["Tedious."]}).to_csv(new, index=False)
+    result = invoke("predict", text_run / "model", new, "--id-column", "review_id")
+    assert result.exit_code == 2
+    assert f"--id-column 'review_id' is not in '{new}'" in result.output
+    assert "columns: text" in result.output
+
+
+def test_predict_refuses_an_input_column_named_like_an_output(text_run, tmp_path):
+    new = tmp_path / "new.csv"
+    pd.DataFrame({"label": ["x"], "text": ["Tedious."]}).to_csv(new, index=False)
+    result = invoke("predict", text_run / "model", new, "--id-column", "label")
+    assert result.exit_code == 2
+    assert "The input's column 'label' would collide with the predicted columns" in result.output
 
 
 def test_evaluate_refits_baselines_on_the_recorded_training_part(text_run, reviews):
