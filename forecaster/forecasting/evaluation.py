@@ -233,7 +233,7 @@ def unseen_start(seen: int, n: int, source: str, trained_until: str | None) -> i
     if seen >= n:
         from forecaster.errors import DataError
 
-        raise DataError(f"Every row of '{source}' (up to {str(trained_until)[:19]}) was used to "
+        raise DataError(f"Every row of '{source}' (up to {_day(trained_until)}) was used to "
                         f"train or validate this model: there is nothing unseen to test it on. "
                         f"Score newer rows, or pass --start (e.g. --start 0.75) to score "
                         f"in-sample rows, which are then labelled in-sample.")
