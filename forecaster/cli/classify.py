@@ -305,14 +305,20 @@ def _shortened(text: str, width: int = 40) -> str:
 @click.option("--train", "train_file", type=click.Path(path_type=Path), default=None,
               help="Training data the baselines are fitted on (default: the training file "
                    "recorded in the run directory around MODEL).")
+@click.option("--in-sample", "include_seen", is_flag=True,
+              help="Also score cases that were in the training data (the verdict then says "
+                   "in-sample). By default they are left out, so the scores are a test.")
 @click.option("--json", "as_json", is_flag=True)
 @_model_uri
 @handle_errors
 def evaluate(model_ref: str, data: Path, kind: str, text_column: str, label_column: str | None,
-             steps: int | None, encoding: str, train_file: Path | None, as_json: bool,
-             tracking_uri: str | None) -> None:
+             steps: int | None, encoding: str, train_file: Path | None, include_seen: bool,
+             as_json: bool, tracking_uri: str | None) -> None:
     """Score a saved classifier on labelled DATA beside the baselines, fitted on the training
-    data (--train, or the file its run directory recorded)."""
+    data (--train, or the file its run directory recorded).
+
+    Cases of DATA that were in the training data are left out (and counted), so scoring the
+    training file itself scores only its held-out test part; --in-sample keeps them."""
     model = load_classifier_ref(model_ref, tracking_uri)
     kind = _kind_of(model)
     read = {"steps": steps, "text_column": text_column, "label_column": label_column,
@@ -330,14 +336,40 @@ def evaluate(model_ref: str, data: Path, kind: str, text_column: str, label_colu
                                    bool(split and split.get("keep_repeats")))
     if split:  # the run split its file: the baselines see only the training part, as then
         train_set, _ = stratified_split(train_set, split["test_size"], split["seed"])
+    import numpy as np
+
+    from forecaster.classification.evaluation import in_sample, seen_in_training
+    from forecaster.errors import DataError
+
+    seen = seen_in_training(cases, train_set)
+    total, seen_count = len(cases), int(seen.sum())
+    if seen_count and not include_seen:
+        if seen_count == total:
+            raise DataError(f"Every one of the {total} cases of '{printable(data)}' was in the "
+                            f"training data the model and its baselines were fitted on: there "
+                            f"is nothing unseen to test on. Score other labelled data, or pass "
+                            f"--in-sample to score these (labelled in-sample).")
+        cases = cases.take(np.flatnonzero(~seen), f"{cases.source} (unseen)")
     evaluation = model.evaluate(cases, train=train_set)
+    scored_seen = seen_count if include_seen else 0
+    if scored_seen:
+        evaluation = in_sample(evaluation, model.label, scored_seen, total)
+    span = ("test" if not scored_seen else
+            "in-sample" if scored_seen == total else "partly in-sample")
+    facts = {"scored_span": span, "cases": len(cases), "in_sample_cases": scored_seen,
+             "left_out_seen_cases": seen_count - scored_seen}
     if as_json:
         echo_json({"model": model_ref, "data": str(data), "train": str(train_file),
-                   **evaluation.to_dict()})
+                   **facts, **evaluation.to_dict()})
         return
     from forecaster.classification.evaluation import BASELINE_LABELS
 
-    click.echo(f"{len(cases)} cases of {data}; baselines fitted on {train_file}.\n")
+    left_out = (f" {seen_count} case(s) seen in training left out (--in-sample keeps them)."
+                if facts["left_out_seen_cases"] else "")
+    what = ("test cases, none seen in training" if span == "test" else
+            f"cases, {scored_seen} of them IN-SAMPLE (seen in training)")
+    click.echo(f"{len(cases)} {what} of {printable(data)}; baselines fitted on "
+               f"{printable(train_file)}.{left_out}\n")
     click.echo(score_table(evaluation, model.label, BASELINE_LABELS))
     click.echo(f"\n{evaluation.verdict}")
 
