@@ -7,9 +7,11 @@ This is, with `pyfunc_model.py` and `registry.py`, the only place that imports m
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +47,7 @@ class TrackedRun:
     step: str = "connecting"  # the step under way, or "done"
     left_out: list[str] = field(default_factory=list)  # files in the run dir not uploaded (why)
     notes: list[str] = field(default_factory=list)  # what the logged run lacks (why)
+    already_logged: bool = False  # the run directory was in MLflow already: nothing logged
 
 
 def _quiet_http() -> None:
@@ -59,10 +62,35 @@ def _quiet_http() -> None:
 
     for name in ("mlflow", "alembic"):
         logger = logging.getLogger(name)
-        logger.setLevel(logging.WARNING)
-        for handler in logger.handlers:
+        logger.setLevel(logging.WARNING)  # its INFO lines ("Creating initial MLflow database
+        for handler in logger.handlers:   # tables...") stay off the terminal
             if not any(isinstance(f, _ScrubLog) for f in handler.filters):
                 handler.addFilter(_ScrubLog())
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+        # MLflow's and its store's deprecation notices are about MLflow's internals, not
+        # something a user of forecaster can act on
+        warnings.filterwarnings("ignore", category=category, module=_MLFLOW_MODULES)
+
+
+_MLFLOW_MODULES = r"(mlflow|sqlalchemy|alembic|forecaster\.tracking)(\.|$)"
+LOG = logging.getLogger("forecaster.mlflow")  # what MLflow prints itself, kept off the terminal
+
+
+@contextmanager
+def mlflow_prints_logged() -> Iterator[None]:
+    """MLflow `eprint`s some lines straight to stderr ("Successfully registered model 'x'.",
+    "Created version '1' of model 'x'."): inside this block they go to the `forecaster.mlflow`
+    log at INFO instead, since our own message says the same."""
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(buffer):
+            yield
+    finally:
+        for line in buffer.getvalue().splitlines():
+            if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line):  # a real problem: shown
+                sys.stderr.write(scrub(line) + "\n")
+            elif line.strip():
+                LOG.info("%s", scrub(line))
 
 
 class _ScrubLog(logging.Filter):
@@ -224,20 +252,41 @@ def _log_run(run_dir: Path, record: RunRecord, register: str | None, run_name: s
     _retire_live_run(mlflow, live_run_id, tracked.run_id)
     if register:
         begin(f"registration as '{register}'")
-        version = mlflow.register_model(tracked.model_uri, register)
-        tracked.registered = (register, str(version.version))
+        tracked.registered = register_model(tracked.model_uri, register, tracked.run_id)
     begin("done")
 
 
+def register_model(model_uri: str, name: str, run_id: str) -> tuple[str, str]:
+    """(name, version): a new version of `name` for the model, or the version of `name` that
+    already holds this run's model (registering it twice adds no duplicate version). Uses the
+    tracking URI in force (see `using_tracking_uri`)."""
+    import mlflow
+
+    client = mlflow.tracking.MlflowClient()
+    existing = [version for version in client.search_model_versions(f"run_id='{run_id}'")
+                if version.name == name and version.source == model_uri]
+    if existing:
+        return name, str(min(int(version.version) for version in existing))
+    with mlflow_prints_logged():
+        version = mlflow.register_model(model_uri, name)
+    return name, str(version.version)
+
+
 def _retire_live_run(mlflow: Any, live_run_id: str | None, run_id: str) -> None:
-    """A run opened before training whose logging broke off is marked FAILED and pointed at the
-    complete run that replaces it (best effort: it may live on another server)."""
+    """A run opened before training whose logging broke off (RUNNING, FAILED or KILLED) is
+    pointed at the complete run that replaces it, and marked FAILED if still RUNNING. A
+    FINISHED run is complete and never touched: it may be the source of a registered model.
+    Best effort: it may live on another server."""
     if not live_run_id or live_run_id == run_id:
         return
     client = mlflow.tracking.MlflowClient()
     with contextlib.suppress(Exception):
+        status = client.get_run(live_run_id).info.status
+        if status == "FINISHED":
+            return
         client.set_tag(live_run_id, "forecaster.superseded_by", run_id)
-        client.set_terminated(live_run_id, status="FAILED")
+        if status == "RUNNING":
+            client.set_terminated(live_run_id, status="FAILED")
 
 
 def _log_epochs(mlflow: Any, epochs: dict[str, list[float]]) -> None:

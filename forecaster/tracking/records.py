@@ -24,6 +24,8 @@ _HERE = Path(__file__).parent
 METRICS_FILE = "metrics.json"
 CONFIG_FILE = f"{MODEL_DIR}/config.json"
 ENCODING_KEY = "data_encoding"  # in metrics.json: the text encoding the data was read with
+# Tags every logged run with its run directory's identity, so that logging it again is seen
+RUN_DIGEST_TAG = "forecaster.run_digest"
 
 
 @dataclass
@@ -135,8 +137,17 @@ def build_record(run_dir: Path, experiment: str | None = None) -> RunRecord:
         classification_record
     record = build(files, metrics, model_config, experiment)
     record.live_run_id = metrics.get("mlflow_live_run_id")
+    record.tags[RUN_DIGEST_TAG] = run_digest(Path(run_dir))
     record.files = files
     return record
+
+
+def run_digest(run_dir: Path) -> str:
+    """Which run directory this is: the hash of its metrics.json (it holds the data's
+    fingerprint, the settings, the scores and the training times, so no two runs share it)."""
+    import hashlib
+
+    return hashlib.sha256((run_dir / METRICS_FILE).read_bytes()).hexdigest()[:32]
 
 
 def flatten(value: Any, prefix: str = "", keep_lists: bool = True) -> dict[str, Any]:

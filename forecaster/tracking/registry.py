@@ -64,8 +64,11 @@ def _versions(client: Any, name: str | None) -> list[dict[str, Any]]:
 
 
 def _baseline_scores(metrics: dict[str, float], metric: str) -> dict[str, float]:
+    """The baselines' scores: every <name>_<metric> but the model's (test_) and the per-epoch
+    series of training (train_, val_: a classifier logs val_accuracy each epoch)."""
     return {name.removesuffix(f"_{metric}"): value for name, value in metrics.items()
-            if name.endswith(f"_{metric}") and not name.startswith("test_")}
+            if name.endswith(f"_{metric}")
+            and not name.startswith(("test_", "train_", "val_"))}
 
 
 def _headline(metrics: dict[str, float]) -> dict[str, float | None]:
@@ -143,9 +146,21 @@ def _description(client: Any, reference: str) -> dict[str, Any]:
         f"baseline_{metric}": _baseline_scores(metrics, metric),
         skill: metrics.get(skill),
         "verdict": tags.get("verdict"),
-        "data": {key.removeprefix("data."): value for key, value in tags.items()
+        "data": {key.removeprefix("data."): _typed(key, value) for key, value in tags.items()
                  if key.startswith("data.")},
     }
+
+
+_COUNT_TAGS = ("data.rows", "data.train_cases", "data.test_cases")
+
+
+def _typed(key: str, value: str) -> Any:
+    """A data tag as the value it stands for: MLflow keeps tags as text ('1258', 'None')."""
+    if value in ("None", ""):
+        return None
+    if key in _COUNT_TAGS and value.isdigit():
+        return int(value)
+    return value
 
 
 def load_registered(reference: str, uri: str | None):

@@ -267,7 +267,8 @@ def test_models_list_shows_the_alias(champion, registered_run, cli):
 
 
 def test_models_show_by_alias(champion, registered_run, cli):
-    result = cli("models", "show", f"{MODEL}@champion", "--tracking-uri", registered_run.uri)
+    result = cli("models", "show", f"{MODEL}@champion", "--tracking-uri", registered_run.uri,
+                 "--json")
     assert result.exit_code == 0, result.output
     shown = json.loads(result.stdout)
     logged = registered_run.run.data.metrics
@@ -284,7 +285,7 @@ def test_models_show_by_alias(champion, registered_run, cli):
     assert shown["data"]["file"] == "GOOG.csv"
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", shown["registered_at"])
     # NAME/VERSION names the same version
-    again = cli("models", "show", f"{MODEL}/1", "--tracking-uri", registered_run.uri)
+    again = cli("models", "show", f"{MODEL}/1", "--tracking-uri", registered_run.uri, "--json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["run_id"] == registered_run.run_id
 
@@ -318,7 +319,7 @@ def test_pyfunc_loads_in_a_fresh_process_and_matches_the_local_model(
     line = next(text for text in done.stdout.splitlines() if text.startswith("FORECAST="))
     forecast = json.loads(line.removeprefix("FORECAST="))
     assert list(forecast[0]) == ["date", "step", "forecast"]
-    assert forecast[0]["date"] == "2019-01-01T00:00:00"
+    assert forecast[0]["date"] == "2019-01-01"  # ISO 8601, as `forecaster predict` prints it
     assert_same_forecast(forecast, local_forecast)
 
 
@@ -357,6 +358,6 @@ def test_mlflow_models_serve_answers_with_the_local_forecast(
         answer = json.loads(response.read())
     predictions = answer["predictions"]
     assert len(predictions) == 1
-    assert predictions[0]["date"] == "2019-01-01T00:00:00"
+    assert predictions[0]["date"] == "2019-01-01"
     assert predictions[0]["step"] == 1
     assert predictions[0]["forecast"] == pytest.approx(local_forecast[0]["forecast"], rel=1e-5)
