@@ -44,6 +44,7 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     its last LOOKBACK rows are read by the network.
     """
     from forecaster.data import load_series
+    from forecaster.data.date_text import with_iso_dates
     from forecaster.output import atomic_file, check_file_target
 
     if out is not None:  # before any work: not a folder, not an input, a writable place
@@ -53,13 +54,14 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
     print_notes(series.notes)
-    forecast = model.forecast(series)
+    # dates as ISO 8601 in one format on the terminal, in --json and in --out (and the pyfunc)
+    forecast = with_iso_dates(model.forecast(series), series.frequency or model.frequency_)
     if out is not None:
         with atomic_file(out) as tmp:
             forecast.to_csv(tmp, index=False)
     if as_json:
         echo_json({"model": str(model_dir), "target": model.target_,
-                   "forecast": [{"date": str(r.date), "step": int(r.step),
+                   "forecast": [{"date": r.date, "step": int(r.step),
                                  "forecast": float(r.forecast)}
                                 for r in forecast.itertuples()]})
         return

@@ -10,6 +10,7 @@ __getattr__, __all__ = lazy_exports(__name__, {
     "select_series": "forecaster.data.csv_series",
     "future_dates": "forecaster.data.frequency",
     "infer_frequency": "forecaster.data.frequency",
+    "iso_dates": "forecaster.data.date_text",
     "season_length": "forecaster.data.frequency",
     "fit_scaler": "forecaster.data.scaling",
     "scaler_from_state": "forecaster.data.scaling",

@@ -27,13 +27,13 @@ class ForecasterPyfunc(PythonModel):
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None
                 ) -> pd.DataFrame:
-        from forecaster.data import select_series  # package-level: stable across versions
+        from forecaster.data import iso_dates, select_series  # package-level: stable
 
         model = self.model
         series = select_series(model_input, source="the model input", target=model.target_,
                                features=model.features_)
         forecast = model.forecast(series)
-        forecast["date"] = forecast["date"].dt.strftime("%Y-%m-%dT%H:%M:%S")
+        forecast["date"] = iso_dates(forecast["date"], series.frequency or model.frequency_)
         return forecast
 
 
