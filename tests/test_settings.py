@@ -31,7 +31,8 @@ GUNPOINT = DATASETS / "ucr" / "GunPoint"
 FORECAST = {"cell": "gru", "hidden_size": 8, "num_layers": 2, "lookback": 12, "horizon": 2,
             "window_norm": "none", "dropout": 0.1, "bidirectional": True, "pooling": "mean",
             "epochs": 2, "batch_size": 32, "learning_rate": 0.01, "optimizer": "rmsprop",
-            "patience": 0, "clip_norm": 0.5, "seed": 3, "device": "cpu", "amp": False}
+            "patience": 0, "min_delta": 0.01, "clip_norm": 0.5, "seed": 3, "device": "cpu",
+            "amp": False}
 TEXT = {"cell": "gru", "hidden_size": 4, "num_layers": 1, "bidirectional": False,
         "dropout": 0.2, "pooling": "mean", "embedding_dim": 8, "max_words": 500,
         "max_length": 20, "word_dropout": 0.1, "epochs": 1, "batch_size": 32,
@@ -119,8 +120,8 @@ def test_factory_refuses_a_name_that_no_estimator_takes():
 
 def test_classifier_settings_left_none_take_the_defaults_of_the_kind():
     none = dict.fromkeys(settings_of(TextClassifier))
-    none.update(epochs=None, patience=None, clip_norm=1.0, learning_rate=1e-3, batch_size=64,
-                optimizer="adam", seed=0, device="auto", amp=True)
+    none.update(epochs=None, patience=None, min_delta=1e-3, clip_norm=1.0, learning_rate=1e-3,
+                batch_size=64, optimizer="adam", seed=0, device="auto", amp=True)
     text, sequence = build_classifier("text", none), build_classifier("sequence", none)
     assert (text.cell, text.dropout) == ("lstm", 0.5)
     assert (sequence.cell, sequence.dropout) == ("gru", 0.0)

@@ -155,7 +155,11 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     1-nearest neighbour. The run directory holds metrics.json, confusion.png, loss.png,
     model_card.md and model/; the run is logged to MLflow like a forecasting run.
     """
-    from forecaster.classification.classification_run import classification_run, prepare_data
+    from forecaster.classification.classification_run import (
+        check_run,
+        classification_run,
+        prepare_data,
+    )
     from forecaster.classification.sequence_classifier import SequenceClassifier
     from forecaster.classification.text_classifier import TextClassifier
     from forecaster.forecasting.rundir import default_run_dir
@@ -174,6 +178,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
                          SequenceClassifier),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     model = build_classifier(kind, settings, progress="lines" if quiet else "auto")
+    check_run(train_set, model)  # refusals come before any MLflow run is opened
     stem = data.name.split(".")[0].removesuffix("_TRAIN")
     out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
     check_out_dir(out, overwrite, inputs=[data, test_file])

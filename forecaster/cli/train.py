@@ -15,6 +15,7 @@ from forecaster.cli.options import (
     split_features,
 )
 from forecaster.cli.setting_options import setting_option
+from forecaster.cli.signal_exit import exits_on_signal
 from forecaster.cli.tracking_options import (
     report_tracking,
     start_tracking,
@@ -72,6 +73,10 @@ Examples:
 @click.option("--patience", type=int, default=None,
               help="Stop after this many epochs without validation improvement (0: never; "
                    "default: about 200 optimiser steps, 10 to 50 epochs).")
+@click.option("--min-delta", type=float, default=1e-3, show_default=True,
+              help="Early stopping's minimum gain: an epoch resets the patience only if its "
+                   "validation loss is below the best by this share of it (0.001: 0.1%; 0: any "
+                   "gain). The weights kept are always those of the lowest validation loss.")
 @setting_option("clip_norm", default=1.0, show_default=True,
                 help="Gradient-norm clip (0: off).")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
@@ -89,13 +94,14 @@ Examples:
 @click.option("--quiet", "-q", is_flag=True, help="Plain log lines instead of a progress bar.")
 @tracking_options
 @handle_errors
+@exits_on_signal
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
           fill: str | None, encoding: str, cell: str, num_layers: int, hidden_size: int,
           bidirectional: bool, pooling: str, dropout: float, lookback: int, horizon: int,
           window_norm: str, test_size: float, val_size: float, season: int | None,
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
-          patience: int | None, clip_norm: float, seed: int, device: str, threads: int | None,
-          amp: bool,
+          patience: int | None, min_delta: float, clip_norm: float, seed: int, device: str,
+          threads: int | None, amp: bool,
           out: Path | None, overwrite: bool, as_json: bool, quiet: bool,
           tracking_uri: str | None, experiment: str | None, no_tracking: bool,
           tracking_optional: bool, register: str | None) -> None:
@@ -113,6 +119,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     from forecaster.data import load_series
     from forecaster.data.printable import printable
     from forecaster.forecasting import Forecaster, train_run
+    from forecaster.forecasting.forecast_run import check_run
     from forecaster.forecasting.rundir import default_run_dir
     from forecaster.settings import build_forecaster, picked
     from forecaster.training.threads import describe_threads
@@ -122,6 +129,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     settings = {**picked(click.get_current_context().params, Forecaster),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     model = build_forecaster(settings, progress="lines" if quiet else "auto")
+    # the checks that need no training, before the MLflow store is even touched
+    check_run(series, model, test_size=test_size, val_size=val_size, season=season)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
     tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
                               register, no_tracking=no_tracking, optional=tracking_optional,
@@ -138,7 +147,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
         result = train_run(series, model, out, test_size=test_size, val_size=val_size,
                            season=season, overwrite=overwrite, reporter=tracking.reporter,
                            extra=tracking.facts())
-        tracking.finish(result.out)
+        tracking.finish(result.out,
+                        interrupted=result.summary["training"]["interrupted"])
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
                "mlflow": tracking.summary(),
                "training": {k: result.summary["training"][k] for k in
@@ -160,8 +170,11 @@ def _print_report(result) -> None:
                f"points, horizon {evaluation.horizon}, original units.\n")
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")
-    next_steps = ", ".join(f"{r.date.date()}: {r.forecast:.4g}" for r in
-                           result.forecast.itertuples())
+    from forecaster.data.date_text import iso_dates
+
+    forecast = result.forecast
+    next_steps = ", ".join(f"{date}: {value:.4g}" for date, value in zip(
+        iso_dates(forecast["date"], result.model.frequency_), forecast["forecast"], strict=True))
     click.echo(f"Forecast after the last row: {next_steps}")
     click.echo(f"Run written to {result.out}/ (metrics.json, predictions.csv, forecast.csv, "
                f"plot.png, loss.png, model_card.md, model/).")

@@ -107,6 +107,8 @@ class Training(Section):
     learning_rate: PositiveFloat = 0.001
     optimizer: choice(OPTIMIZERS) = "adam"
     patience: NonNegativeInt | None = None  # 0: never stop early
+    min_delta: FractionOrZero = 0.001  # a gain resets the patience only if it is this share
+    # of the best validation loss (0: any gain)
     clip_norm: PositiveFloat | None = 1.0  # gradient-norm clipping; null: off
     seed: NonNegativeInt = 0
     device: choice(DEVICES) = "auto"

@@ -1,6 +1,7 @@
 """The tracked-run lifecycle, once: open the MLflow run before the work, mark it FAILED if
-anything goes wrong (training, writing, logging the run directory, a bug, Ctrl-C), log the
-finished run directory into it, and say whether the run is fully in MLflow (exit code 3 if not).
+anything goes wrong (training, writing, logging the run directory, a bug) or KILLED if Ctrl-C or
+SIGTERM stops it, log the finished run directory into it (KILLED too when training was stopped
+early by one), and say whether the run is fully in MLflow (exit code 3 if not).
 
 `tracked_run` is the one context manager; `forecaster train`, `forecaster classify train` and
 the batch job's parent run all go through it. No mlflow import at module level.
@@ -32,11 +33,16 @@ L = TypeVar("L", bound=Lifecycle)
 def tracked_run(run: L | None, run_name: str | None = None) -> Iterator[L | None]:
     """Open `run` with `run.start(run_name)` (when a name is given: a run opened already, like
     a batch job's parent run, passes none), yield it, and mark it failed if the block raises
-    anything at all, before the error goes on. `None` (tracking off) passes through."""
+    anything at all, before the error goes on; killed, where `run` can be, if Ctrl-C or SIGTERM
+    (`training.signals`) stopped it. `None` (tracking off) passes through."""
     if run is not None and run_name is not None:
         run.start(run_name)  # type: ignore[attr-defined]
     try:
         yield run
+    except KeyboardInterrupt:
+        if run is not None:
+            getattr(run, "kill", run.fail)()
+        raise
     except BaseException:
         if run is not None:
             run.fail()
@@ -62,6 +68,13 @@ class RunTracking:
         if self.reporter is not None:
             self.reporter.fail()
 
+    def kill(self) -> None:
+        """Close the live run as KILLED: a signal stopped the command before it had a run to
+        log (best effort, as `fail`)."""
+        run_id = getattr(self.reporter, "run_id", None)
+        if run_id is not None and getattr(self.reporter, "live_problem", None) is None:
+            _mark_killed(self.reporter.uri, run_id, ("RUNNING",))
+
     def facts(self) -> dict[str, str]:
         """Recorded in metrics.json: the live run (so that `forecaster track` can retire a
         half-logged one) and the data's text encoding."""
@@ -71,15 +84,20 @@ class RunTracking:
         return {**({"mlflow_live_run_id": run_id} if run_id else {}),
                 **({ENCODING_KEY: self.encoding} if self.encoding else {})}
 
-    def finish(self, run_dir: Path) -> None:
+    def finish(self, run_dir: Path, interrupted: bool = False) -> None:
         """Log the finished run directory. A user-fixable failure (server gone, run directory
-        changed) becomes `problem`; the run is marked FAILED on any failure."""
+        changed) becomes `problem`; the run is marked FAILED on any failure. `interrupted`:
+        Ctrl-C or SIGTERM ended training early (the run holds the best model so far), so the
+        logged run is closed as KILLED, not FINISHED."""
         if self.reporter is None:
             return
         try:
             self.tracked = self.reporter.finish(run_dir)
         except ForecasterError as exc:
             self.problem = str(exc)
+            return
+        if interrupted and self.tracked is not None:
+            _mark_killed(self.reporter.uri, self.tracked.run_id, ("RUNNING", "FINISHED"))
 
     def summary(self) -> dict[str, Any] | None:
         """The `mlflow` part of a command's JSON summary."""
@@ -92,6 +110,19 @@ class RunTracking:
     @property
     def exit_code(self) -> int:
         return EXIT_NOT_TRACKED if self.problem else 0
+
+
+def _mark_killed(tracking_uri: str | None, run_id: str, statuses: tuple[str, ...]) -> None:
+    """Set the run's status to KILLED if it is one of `statuses` (never over FAILED). Best
+    effort: the server may be gone, and the command is stopping anyway."""
+    import contextlib
+
+    from mlflow.tracking import MlflowClient
+
+    with contextlib.suppress(Exception):
+        client = MlflowClient(tracking_uri=tracking_uri)
+        if client.get_run(run_id).info.status in statuses:
+            client.set_terminated(run_id, status="KILLED")
 
 
 def open_tracking(tracking_uri: str | None, experiment: str, register: str | None, *,

@@ -25,6 +25,8 @@ class TrainConfig:
     learning_rate: float = 1e-3
     optimizer: str = "adam"  # "adam" | "rmsprop" | "sgd"
     patience: int | None = None  # epochs without validation improvement; None: auto; 0: never
+    min_delta: float = 1e-3  # an improvement resets the patience only if it is this share
+    # of the best loss or more (a plateau's ever-tinier gains must not keep training going)
     clip_norm: float | None = 1.0  # gradient-norm clipping; None: off
     seed: int = 0
     device: str = "auto"  # "auto" | "cpu" | "cuda"
@@ -81,6 +83,11 @@ def _check_settings(config: TrainConfig) -> None:
     if config.patience is not None and not (_whole(config.patience) and config.patience >= 0):
         raise ConfigError(f"patience={config.patience!r} must be a whole number of epochs, 0 "
                           f"or more (0: never stop early; None: automatic).")
+    if not (_number(config.min_delta) and 0 <= config.min_delta < 1):
+        raise ConfigError(f"min_delta={config.min_delta!r} must be a share of the best "
+                          f"validation loss, 0 or more and below 1 (e.g. 0.001: an epoch must "
+                          f"beat the best loss by 0.1% to reset the patience; 0: any gain "
+                          f"does).")
     if config.clip_norm is not None and not (_number(config.clip_norm)
                                              and config.clip_norm > 0):
         raise ConfigError(f"clip_norm={config.clip_norm!r} must be a positive number (the "

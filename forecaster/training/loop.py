@@ -26,6 +26,7 @@ from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.config import TrainConfig
 from forecaster.training.progress import Progress
 from forecaster.training.reporting import RunReporter
+from forecaster.training.signals import Terminated
 from forecaster.training.threads import ThreadGovernor
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -180,9 +181,11 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         ) -> History:
     """Train `model` in place and return its History; the best-validation weights are kept.
 
-    Ctrl-C stops training between batches and keeps the best model so far. `reporter` hears
-    each epoch's losses (and `metrics` on the validation set). With `checkpoint`, the state is
-    saved every `checkpoint.every` epochs and a matching saved state is resumed from.
+    Ctrl-C (and SIGTERM inside `training.signals.stop_signals`) stops training between
+    batches and keeps the best model so far; before the first epoch ends it goes on up.
+    `reporter` hears each epoch's losses (and `metrics` on the validation set). With
+    `checkpoint`, the state is saved every `checkpoint.every` epochs and a matching saved state
+    is resumed from.
     """
     reporter = reporter or RunReporter()
     seed_everything(config.seed)
@@ -200,8 +203,8 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     epochs, patience = config.schedule(math.ceil(len(train) / config.batch_size))
     history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience,
                       train_samples=len(train), threads=governor.used)
-    progress = Progress(epochs, config.progress)
     best_loss, best_state, waited = math.inf, None, 0
+    reference = math.inf  # the loss of the last gain that counted for early stopping
     first_epoch, seconds_before = 1, 0.0
     saved = checkpoint.load() if checkpoint is not None else None
     if saved is not None and "epochs" not in saved:  # written by an older version: start afresh
@@ -212,10 +215,13 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         generator.set_state(saved["generator"])
         torch.set_rng_state(saved["torch_rng"])
         best_loss, waited, best_state = saved["best_loss"], saved["waited"], saved["best_state"]
+        reference = saved.get("reference", best_loss)  # older checkpoints: the best loss
         history.epochs = [EpochRecord(**record) for record in saved["epochs"]]
         history.best_epoch = saved["best_epoch"]
         first_epoch, seconds_before = saved["epoch"] + 1, saved["seconds"]
         history.resumed_from_epoch = saved["epoch"]
+    progress = Progress(epochs, config.progress, first_epoch=first_epoch)
+    if saved is not None:
         progress.message(f"Resuming from the checkpoint of epoch {saved['epoch']}.")
     started = time.perf_counter() - seconds_before
     try:
@@ -223,7 +229,9 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
             model.train()
             order = torch.randperm(len(train), generator=generator).to(device)
             running, seen = torch.zeros((), device=device), 0
-            for rows in _chunks(order, config.batch_size):
+            batches = math.ceil(len(order) / config.batch_size)
+            progress.start_epoch()
+            for done, rows in enumerate(_chunks(order, config.batch_size), start=1):
                 inputs, target = train.fetch(rows)
                 with autocast():
                     loss = loss_fn(_call(model, inputs).float(), target)
@@ -235,6 +243,7 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                 running += loss.detach() * len(rows)
                 seen += len(rows)
                 _follow_the_load(governor, progress)
+                progress.batch(epoch, done, batches)
             train_loss = float(running) / max(seen, 1)
             if not math.isfinite(train_loss):
                 _diverged(epoch, config, history, progress)
@@ -250,34 +259,40 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
             reporter.epoch(epoch, {"train_loss": train_loss,
                                    **({"val_loss": val_loss} if val is not None else {}),
                                    **{f"val_{k}": v for k, v in val_scores.items()}})
-            improved = val_loss < best_loss
-            if improved:
-                best_loss, waited, history.best_epoch = val_loss, 0, epoch
+            lowest = val_loss < best_loss  # its weights are kept, however small the gain
+            if lowest:
+                best_loss, history.best_epoch = val_loss, epoch
                 best_state = copy.deepcopy(model.state_dict())
+            if counts_as_gain(val_loss, reference, config.min_delta):
+                reference, waited = val_loss, 0
             else:
                 waited += 1
-            progress.epoch(epoch, train_loss, val_loss if val is not None else None, improved)
+            progress.epoch(epoch, train_loss, val_loss if val is not None else None, lowest,
+                           waited, patience)
             stopping = bool(patience and waited >= patience)
             if checkpoint is not None and checkpoint.due(epoch) and not stopping:
                 checkpoint.save({
                     "epoch": epoch, "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(), "generator": generator.get_state(),
                     "torch_rng": torch.get_rng_state(), "best_loss": best_loss,
-                    "waited": waited, "best_state": best_state,
+                    "waited": waited, "best_state": best_state, "reference": reference,
                     "epochs": [record.to_dict() for record in history.epochs],
                     "best_epoch": history.best_epoch,
                     "seconds": time.perf_counter() - started})
             if stopping:
                 history.stopped_early = True
-                progress.message(f"Early stopping: no validation improvement for "
-                                 f"{patience} epochs; keeping epoch {history.best_epoch}.")
+                progress.message(f"Early stopping: the validation loss has not improved by "
+                                 f"{config.min_delta:.2%} or more for {patience} epochs; "
+                                 f"keeping epoch {history.best_epoch}.")
                 break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM under training.signals
         history.interrupted = True
+        by = f" by {stop.signal_name}" if isinstance(stop, Terminated) else ""
         if not history.epochs:  # nothing trained to keep: stop as asked, writing nothing
-            progress.message("Interrupted before the first epoch finished: nothing to keep.")
+            progress.message(f"Interrupted{by} before the first epoch finished: nothing to "
+                             f"keep.")
             raise
-        progress.message(f"Interrupted: keeping the best model so far (epoch "
+        progress.message(f"Interrupted{by}: keeping the best model so far (epoch "
                          f"{history.best_epoch} of {history.epochs_run} finished).")
     finally:
         progress.close()
@@ -286,6 +301,15 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         model.load_state_dict(best_state)
     model.eval()
     return history
+
+
+def counts_as_gain(loss: float, reference: float, min_delta: float) -> bool:
+    """Whether `loss` improves on `reference` (the loss of the last gain that counted) by the
+    share `min_delta` of it: on a plateau, ever-tinier gains no longer reset the patience,
+    while a slow steady descent still adds up to gains that do."""
+    if not math.isfinite(reference):  # nothing to beat yet (inf - inf would be NaN)
+        return True
+    return loss < reference - abs(reference) * min_delta
 
 
 def _diverged(epoch: int, config: TrainConfig, history: History, progress: Progress) -> None:
