@@ -10,7 +10,10 @@ import numpy as np
 
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.errors import ConfigError
+from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
 
+_LIMITS = {"hidden_size": MAX_HIDDEN, "embedding_dim": MAX_HIDDEN, "num_layers": MAX_LAYERS,
+           "lookback": MAX_STEPS, "horizon": MAX_STEPS, "max_length": MAX_STEPS}
 _CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
@@ -29,6 +32,11 @@ def check_encoder_params(estimator: Any, positive: tuple[str, ...] = ()) -> None
         value = getattr(estimator, name)
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
             raise ConfigError(f"{name}={value!r} must be a positive whole number.")
+        limit = _LIMITS.get(name)
+        if limit is not None and value > limit:
+            # The same bounds a saved model's config.json is checked against: past them the
+            # network would not fit in memory, and a model saved with it could not be loaded.
+            raise ConfigError(f"{name}={value!r} is too large: at most {limit:,}.")
     dropout = estimator.dropout
     if isinstance(dropout, bool) or not isinstance(dropout, int | float) \
             or not 0.0 <= dropout < 1.0:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import click
 
 from forecaster.cli.options import info
+from forecaster.data.printable import printable
 from forecaster.tracking.lifecycle import (
     EXIT_NOT_TRACKED,
     RunTracking,
@@ -45,6 +46,10 @@ def start_tracking(tracking_uri: str | None, experiment: str, register: str | No
                    ) -> RunTracking:
     """The run's tracking, the server checked (exit 2 naming it when it cannot be reached,
     unless --tracking-optional: then a warning and no tracking). Use it with `tracked_run`."""
+    if register and no_tracking:  # registering needs a tracked run: never drop it silently
+        raise click.UsageError(f"--register {printable(register)} needs tracking, but "
+                               f"--no-tracking (or $FORECASTER_NO_TRACKING) turns it off: "
+                               f"drop one of the two.")
     return open_tracking(tracking_uri, experiment, register, enabled=not no_tracking,
                          optional=optional, encoding=encoding, warn=info)
 

@@ -110,7 +110,8 @@ def read_csv(path: str | Path, encoding: str = "utf-8") -> tuple[pd.DataFrame, s
 def _refuse_repeated_names(text: str, shown: str) -> None:
     """pandas would rename a second 'Close' to 'Close.1' and the user's --target would silently
     read the first one only."""
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
+    first = text[: text.find("\n") + 1 or len(text)]  # a file with "\r" endings is one such line
+    header = next(csv.reader(io.StringIO(first, newline="")), [])
     seen: dict[str, int] = {}
     for position, name in enumerate((name.strip() for name in header), start=1):
         if name and name in seen:

@@ -21,6 +21,9 @@ _EPOCH_UNITS = (("s", "seconds", 1e8, 1e10), ("ms", "milliseconds", 1e11, 1e13),
                 ("us", "microseconds", 1e14, 1e16), ("ns", "nanoseconds", 1e17, 1e19))
 
 
+FIRST_YEAR, LAST_YEAR = 1000, 9000  # dates the reader accepts (see _refuse_far_years)
+
+
 def _examples(values: pd.Series, positions: np.ndarray, lines: np.ndarray) -> str:
     """'line 6: 19490231, line 9: ...' (text quoted, numbers as written)."""
     shown = ", ".join(f"line {lines[p]}: {shown_value(values.iloc[p])}"
@@ -53,13 +56,28 @@ def parse_dates(values: pd.Series, *, column: str, source: str,
                         f"{' …' if len(empty) > SHOWN else ''}). Fill in those dates or remove "
                         f"the rows.")
     if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
-        return values, []  # dates already (a frame from the Python API)
-    if pd.api.types.is_bool_dtype(values):
+        dates, notes = values, []  # dates already (a frame from the Python API)
+    elif pd.api.types.is_bool_dtype(values):
         raise DataError(f"{where} holds true/false values, not dates. Name the date column "
                         f"with --date-column.")
-    if pd.api.types.is_numeric_dtype(values):
-        return _numeric_dates(values.astype(np.float64), column, where, lines)
-    return _text_dates(values.astype("string").str.strip(), where, lines)
+    elif pd.api.types.is_numeric_dtype(values):
+        dates, notes = _numeric_dates(values.astype(np.float64), column, where, lines)
+    else:
+        dates, notes = _text_dates(values.astype("string").str.strip(), where, lines)
+    _refuse_far_years(dates, where, lines)
+    return dates, notes
+
+
+def _refuse_far_years(dates: pd.Series, where: str, lines: np.ndarray) -> None:
+    """Dates before year 1000 or after 9000 are refused: the plots (matplotlib) end at years 1
+    and 9999, and their margins reached past them as a traceback after training (0001-01-01 read
+    from a column of small numbers written as dates, say)."""
+    years = dates.dt.year.to_numpy()
+    far = np.flatnonzero((years < FIRST_YEAR) | (years > LAST_YEAR))
+    if len(far):
+        raise DataError(f"{where} has {len(far)} date(s) outside the years {FIRST_YEAR} to "
+                        f"{LAST_YEAR} ({_examples(dates.astype('string'), far, lines)}). "
+                        f"Check the date column (--date-column), or fix those rows.")
 
 
 def _numbers_as_dates(numbers: pd.Series) -> tuple[pd.Series | None, str]:

@@ -27,6 +27,7 @@ from forecaster.errors import ConfigError
 
 _SAMPLE_SECONDS = 0.15  # the first look, before training starts
 _CHECK_SECONDS = 2.0  # then at most this often, between batches
+MAX_THREADS = 1024
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -46,6 +47,11 @@ def check_threads(threads: int | None) -> None:
         raise ConfigError(f"threads must be a whole number of at least 1, got {threads!r}. "
                           f"Leave it unset to follow the machine's load ({usable_cores()} "
                           f"cores here).")
+    if threads > MAX_THREADS:
+        # Far more threads than any machine has cores only slows training, and past a few
+        # thousand the math library cannot start them (a RuntimeError in the middle of a fit).
+        raise ConfigError(f"threads={threads} is too many: at most {MAX_THREADS}. Leave it unset "
+                          f"to follow the machine's load ({usable_cores()} cores here).")
 
 
 def fixed_threads(threads: int | None = None) -> int | None:
@@ -54,6 +60,9 @@ def fixed_threads(threads: int | None = None) -> int | None:
     if threads is not None:
         return threads
     from_env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if from_env.isdigit() and int(from_env) > MAX_THREADS:
+        raise ConfigError(f"OMP_NUM_THREADS={from_env} is too many threads: at most "
+                          f"{MAX_THREADS}. Unset it to follow the machine's load.")
     if from_env.isdigit() and int(from_env) > 0:
         return int(from_env)
     return None

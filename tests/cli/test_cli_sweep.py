@@ -1,0 +1,95 @@
+"""Cases found by an adversarial sweep of every command (issue 9, "the rest of their kind"):
+each was a traceback (exit 1) or a silent wrong result, and is now an exit-2 message that names
+the option, file or line, or a file that is read correctly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from forecaster.cli import main
+from forecaster.errors import ConfigError
+
+DATASETS = Path(__file__).resolve().parents[2] / "datasets"
+AIR = DATASETS / "airpassengers.csv"
+AIR_LINES = AIR.read_text(encoding="utf-8").splitlines()
+TINY = ["--lookback", "10", "--num-layers", "1", "--hidden-size", "4", "--epochs", "1",
+        "--device", "cpu", "--quiet", "--no-tracking", "--threads", "1"]
+
+
+def invoke(*args: object):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def assert_user_error(result, *texts: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    for text in texts:
+        assert text in result.output, f"{text!r} not in {result.output!r}"
+
+
+def train_args(csv: Path, out: Path, *extra: object) -> list[object]:
+    return ["train", csv, "--target", "y", *TINY, "--out", out, *extra]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    # a RuntimeError from torch's allocator (160 PB asked for): the bound a saved model has
+    ("--hidden-size", "100000000", "hidden_size=100000000 is too large: at most 8,192."),
+    ("--num-layers", "1000", "num_layers=1000 is too large: at most 64."),
+    ("--lookback", "2000000", "lookback=2000000 is too large: at most 1,000,000."),
+    # "could not create a primitive" from oneDNN in the middle of the first epoch
+    ("--threads", "100000", "threads=100000 is too many: at most 1024."),
+])
+def test_sizes_past_what_a_model_may_hold_are_refused(tmp_path, option, value, message):
+    result = invoke(*train_args(AIR, tmp_path / "run", option, value))
+    assert_user_error(result, message)
+    assert not (tmp_path / "run").exists()
+
+
+def test_too_many_threads_from_the_environment_is_a_config_error(monkeypatch):
+    from forecaster.training.threads import fixed_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "100000")
+    with pytest.raises(ConfigError, match="OMP_NUM_THREADS=100000 is too many threads: at most "
+                                          "1024. Unset it"):
+        fixed_threads()
+
+
+def test_register_without_tracking_is_refused_not_dropped(tmp_path):
+    """--register with --no-tracking trained and registered nothing, without a word."""
+    result = invoke(*train_args(AIR, tmp_path / "run", "--register", "air"))
+    assert_user_error(result, "--register air needs tracking, but --no-tracking (or "
+                              "$FORECASTER_NO_TRACKING) turns it off: drop one of the two.")
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_file_with_carriage_return_line_ends_is_read(tmp_path):
+    """Old Mac line ends ("\\r" only) were a _csv.Error traceback in the repeated-name check."""
+    csv = tmp_path / "cr.csv"
+    csv.write_bytes(("\r".join(AIR_LINES) + "\r").encode())
+    result = invoke(*train_args(csv, tmp_path / "run"))
+    assert result.exit_code == 0, result.output
+    assert "144 rows of 'y'" in result.output
+
+
+def test_carriage_return_line_ends_still_show_a_repeated_name(tmp_path):
+    csv = tmp_path / "cr.csv"
+    csv.write_bytes(b"ds,y,y\r" + "\r".join(f"{line},1" for line in AIR_LINES[1:]).encode())
+    assert_user_error(invoke(*train_args(csv, tmp_path / "run")),
+                      "has two columns named 'y' (columns 2 and 3 of the header line)")
+
+
+@pytest.mark.parametrize(("first_year", "shown"), [(1, "line 2: '0001-01-01'"),
+                                                   (9001, "line 2: '9001-01-01'")])
+def test_dates_outside_years_1000_to_9000_are_refused(tmp_path, first_year, shown):
+    """Year 0001 trained, then the plot died (matplotlib ends at year 1): exit 1 after training."""
+    csv = tmp_path / "years.csv"
+    csv.write_text("ds,y\n" + "".join(f"{first_year + i:04d}-01-01,{i % 13}\n"
+                                      for i in range(144)), encoding="utf-8")
+    result = invoke(*train_args(csv, tmp_path / "run"))
+    assert_user_error(result, f"Column 'ds' in '{csv}' has 144 date(s) outside the years 1000 "
+                              f"to 9000 ({shown}", "Check the date column (--date-column)")
+    assert not (tmp_path / "run").exists()
