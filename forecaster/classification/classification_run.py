@@ -122,6 +122,17 @@ def _data_summary(train: Any, test: Any, classes: list[str],
     return summary
 
 
+def check_run(train: Any, model: Any, val_size: float = 0.2) -> None:
+    """The checks `model.fit` makes before training (settings, two classes or more, a
+    validation share of each): a caller makes them before it opens anything, e.g. an MLflow run
+    that a refusal would leave FAILED."""
+    from forecaster.classification.common import class_targets, validation_split
+
+    model._check_params()
+    _, targets = class_targets(train.labels, train.source)
+    validation_split(targets, val_size, 0)
+
+
 def classification_run(train: Any, test: Any, model: Any, out: Path, *,
                        overwrite: bool = False, reporter: RunReporter | None = None,
                        files: dict[str, Path | None] | None = None,

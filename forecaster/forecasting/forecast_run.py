@@ -82,13 +82,21 @@ def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: fl
     `reporter` (e.g. MLflow) hears each epoch live; logging the finished directory is the
     caller's next step (`reporter.finish(out)`). `extra` is added to metrics.json."""
     check_out_dir(out, overwrite, inputs=[series.source])
+    split = check_run(series, model, test_size=test_size, val_size=val_size, season=season)
+    model.fit_span(series, split.train_end, split.val_end, reporter, checkpoint)
+    return write_run(series, model, split, out, season=season, overwrite=overwrite,
+                     extra=extra)
+
+
+def check_run(series: SeriesData, model: Forecaster, *, test_size: float = 0.25,
+              val_size: float = 0.1, season: int | None = None) -> Split:
+    """The checks `train_run` makes before training (settings, split sizes, season): a caller
+    makes them before it opens anything, e.g. an MLflow run that a refusal would leave FAILED."""
     model._check_params()
     split = split_for(series, model, test_size, val_size)
     if season is not None:  # refused before training, not after it
         check_season(season, split.test_start, series.source)
-    model.fit_span(series, split.train_end, split.val_end, reporter, checkpoint)
-    return write_run(series, model, split, out, season=season, overwrite=overwrite,
-                     extra=extra)
+    return split
 
 
 def split_for(series: SeriesData, model: Forecaster, test_size: float, val_size: float
