@@ -46,3 +46,25 @@ def test_mlflow_project_trains_logs_and_predicts(tmp_path):
     assert predicted.returncode == 0, predicted.stderr[-3000:]
     payload = json.loads(predicted.stdout[predicted.stdout.index("{"):])
     assert payload["forecast"][0]["date"].startswith("2019-01-01")
+
+
+def test_the_documented_command_works_without_the_venv_on_the_path(tmp_path):
+    """`.venv/bin/mlflow run mlflow -e train ... --env-manager local` in a shell that never ran
+    `source .venv/bin/activate`: MLflow runs the entry point with that shell's PATH, where a
+    bare `python` lacks forecaster ("No module named forecaster"); the project falls back to the
+    repository's .venv."""
+    venv_bin = ROOT / ".venv" / "bin"
+    if Path(sys.executable).parent != venv_bin:
+        pytest.skip("the tests do not run from the repository's .venv")
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+           "FORECASTER_RUNS_DIR": str(tmp_path / "runs"), "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    for name in ("VIRTUAL_ENV", "FORECASTER_NO_TRACKING", "PYTHONPATH"):
+        env.pop(name, None)
+    done = subprocess.run([str(venv_bin / "mlflow"), "run", str(ROOT / "mlflow"), "-e", "train",
+                           "-P", f"csv={ROOT / 'datasets' / 'GOOG.csv'}", "-P", "cell=gru",
+                           "-P", "num_layers=1", "-P", "hidden_size=4", "-P", "lookback=20",
+                           "-P", "epochs=1", "--env-manager", "local"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "No module named forecaster" not in done.stderr
+    assert len(list((tmp_path / "runs").iterdir())) == 1
