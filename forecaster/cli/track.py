@@ -50,7 +50,7 @@ def describe(tracked: TrackedRun) -> str:
     """Where the run went, what was registered, and what was left out of it (and why)."""
     if tracked.already_logged:
         text = (f"Already in MLflow at {tracked.tracking_uri}: experiment "
-                f"'{tracked.experiment}', run {tracked.run_id} (FINISHED), model "
+                f"'{tracked.experiment}', run {tracked.run_id} ({tracked.status}), model "
                 f"{tracked.model_uri}. Nothing logged again.")
     else:
         text = (f"Logged to MLflow at {tracked.tracking_uri}: experiment "

@@ -48,6 +48,7 @@ class TrackedRun:
     left_out: list[str] = field(default_factory=list)  # files in the run dir not uploaded (why)
     notes: list[str] = field(default_factory=list)  # what the logged run lacks (why)
     already_logged: bool = False  # the run directory was in MLflow already: nothing logged
+    status: str | None = None  # of the run found, when `already_logged`
 
 
 def _quiet_http() -> None:
@@ -274,15 +275,17 @@ def register_model(model_uri: str, name: str, run_id: str) -> tuple[str, str]:
 
 def _retire_live_run(mlflow: Any, live_run_id: str | None, run_id: str) -> None:
     """A run opened before training whose logging broke off (RUNNING, FAILED or KILLED) is
-    pointed at the complete run that replaces it, and marked FAILED if still RUNNING. A
-    FINISHED run is complete and never touched: it may be the source of a registered model.
-    Best effort: it may live on another server."""
+    pointed at the complete run that replaces it, and marked FAILED if still RUNNING. A run
+    that holds its model (FINISHED, or KILLED after it was logged to the end) is complete and
+    never touched: it may be the source of a registered model. Best effort: it may live on
+    another server."""
     if not live_run_id or live_run_id == run_id:
         return
     client = mlflow.tracking.MlflowClient()
     with contextlib.suppress(Exception):
-        status = client.get_run(live_run_id).info.status
-        if status == "FINISHED":
+        live = client.get_run(live_run_id)
+        status = live.info.status
+        if status == "FINISHED" or (live.outputs and live.outputs.model_outputs):
             return
         client.set_tag(live_run_id, "forecaster.superseded_by", run_id)
         if status == "RUNNING":

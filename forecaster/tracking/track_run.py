@@ -1,10 +1,11 @@
 """`forecaster track` and `forecaster models register`: a run directory goes into MLflow once.
 
 A run directory that is already in the store, complete (the run opened while it trained, or a
-run an earlier `forecaster track` logged; FINISHED with its model either way), is not logged
-again: it is named, and registered if asked. A half-logged run (RUNNING, FAILED or KILLED) is
-replaced by a complete new run and retired (`mlflow_run._retire_live_run`), never a finished
-one: that may be the source of a registered model.
+run an earlier `forecaster track` logged; holding its model, which is logged last, and FINISHED,
+or KILLED when Ctrl-C or SIGTERM ended training early), is not logged again: it is named, and
+registered if asked. A half-logged run (no model: RUNNING, FAILED or KILLED before its logging
+ended) is replaced by a complete new run and retired (`mlflow_run._retire_live_run`), never a
+complete one: that may be the source of a registered model.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from forecaster.tracking.uri import redact, resolve_tracking_uri
 
 _MISSING = ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE")
 _EXPERIMENTS_PER_SEARCH = 100
+COMPLETE = ("FINISHED", "KILLED")  # with its model: logged to the end (KILLED: stopped early)
 
 
 def track_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
@@ -52,7 +54,8 @@ def track_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
                 tracked = TrackedRun(
                     run_id=run.info.run_id, tracking_uri=redact(resolved),
                     experiment=client.get_experiment(run.info.experiment_id).name,
-                    model_uri=model_uri, step="done", already_logged=True)
+                    model_uri=model_uri, step="done", already_logged=True,
+                    status=run.info.status)
                 if register:
                     step = f"registration as '{register}'"
                     tracked.registered = register_model(model_uri, register, run.info.run_id)
@@ -66,8 +69,8 @@ def track_run_directory(run_dir: Path, *, tracking_uri: str | None = None,
 
 def logged_copy(client: Any, live_run_id: str | None, digest: str
                 ) -> tuple[Any, str] | None:
-    """(run, model URI) of a FINISHED run holding this run directory with its model: the run
-    opened while it trained, else a run tagged with its digest. None if there is none."""
+    """(run, model URI) of a complete run holding this run directory: the run opened while it
+    trained, else a run tagged with its digest. None if there is none."""
     candidates = []
     if live_run_id:
         live = _run_or_none(client, live_run_id)
@@ -77,11 +80,10 @@ def logged_copy(client: Any, live_run_id: str | None, digest: str
     for start in range(0, len(experiments), _EXPERIMENTS_PER_SEARCH):
         candidates += client.search_runs(
             experiments[start:start + _EXPERIMENTS_PER_SEARCH],
-            filter_string=f"tags.`{RUN_DIGEST_TAG}` = '{digest}' and "
-                          f"attributes.status = 'FINISHED'", max_results=10)
+            filter_string=f"tags.`{RUN_DIGEST_TAG}` = '{digest}'", max_results=10)
     for run in candidates:
         models = run.outputs.model_outputs if run.outputs else []
-        if run.info.status == "FINISHED" and run.info.lifecycle_stage == "active" and models:
+        if run.info.status in COMPLETE and run.info.lifecycle_stage == "active" and models:
             return run, f"models:/{models[0].model_id}"
     return None
 

@@ -153,3 +153,18 @@ def test_a_half_logged_run_is_still_retired(logged, cli, tmp_path, monkeypatch):
     assert retired.info.status == "FAILED"
     new_id = retired.data.tags["forecaster.superseded_by"]
     assert client.get_run(new_id).info.status == "FINISHED"
+
+
+def test_a_complete_run_stopped_early_is_not_logged_again(logged, cli, tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM during training: the run is logged to the end, then closed KILLED.
+    It holds its model, so track leaves it alone."""
+    monkeypatch.chdir(tmp_path)
+    store, uri = fresh_store(logged, tmp_path)
+    (original,) = all_runs(store)
+    client_for(store).set_terminated(original.info.run_id, status="KILLED")
+    result = cli("track", "tracked", "--tracking-uri", uri)
+    assert result.exit_code == 0, result.output
+    assert f"run {original.info.run_id} (KILLED)" in result.output
+    (after,) = all_runs(store)
+    assert after.info.status == "KILLED"
+    assert "forecaster.superseded_by" not in after.data.tags
