@@ -62,6 +62,14 @@ def without_repeats(data: Any, keep: bool = False) -> tuple[Any, str | None]:
     from forecaster.classification.text_data import drop_repeated_texts
 
     unique, dropped = drop_repeated_texts(data)
+    if len(unique) == 0:  # every text repeated with different labels: sklearn's split raised
+        from forecaster.data.printable import printable
+        from forecaster.errors import DataError
+
+        raise DataError(f"'{printable(data.source)}': every one of its {len(data)} texts is a "
+                        f"repeat of another with a different label, so none is left to learn "
+                        f"from (copies that disagree on the label are all dropped). Check the "
+                        f"text column (--text-column), or pass --keep-repeats.")
     note = (f"{dropped} repeated text(s) in '{data.source}' dropped (a text seen in training "
             f"must not be scored as a test case; --keep-repeats keeps them)") if dropped else None
     return unique, note
@@ -85,11 +93,32 @@ def prepare_data(path: Path, kind: str, *, test_path: Path | None = None,
     dataset, note = without_repeats(read_cases(path, kind, **read), keep_repeats)
     notes = [note] if note else []
     if test_path is not None:
+        _refuse_same_file(path, test_path)
         test, note = without_repeats(read_cases(test_path, kind, **read), keep_repeats)
         return PreparedData(dataset, test, None, notes + ([note] if note else []))
     train, test = stratified_split(dataset, test_size, seed)
     return PreparedData(train, test, {"test_size": test_size, "seed": seed,
                                       "keep_repeats": keep_repeats}, notes)
+
+
+def _refuse_same_file(path: Path, test_path: Path) -> None:
+    """Scoring on the training file itself would report in-sample accuracy as a test score
+    (1-nearest neighbour: 1.000) without a word."""
+    import os
+
+    from forecaster.data.printable import printable
+    from forecaster.errors import ConfigError
+
+    try:
+        same = os.path.samefile(path, test_path)
+    except OSError:  # one of them cannot be found: reading it says so, naming it
+        return
+    if same:
+        raise ConfigError(f"The test file '{printable(test_path)}' (--test-path; data.test_path "
+                          f"in a pipeline) is the training data '{printable(path)}' itself: its "
+                          f"scores would be in-sample. Pass a separate test file (e.g. a UCR "
+                          f"_TEST.ts), or leave it out to hold out part of the data "
+                          f"(--test-size).")
 
 
 def data_kind(data: Any) -> str:

@@ -93,3 +93,30 @@ def test_dates_outside_years_1000_to_9000_are_refused(tmp_path, first_year, show
     assert_user_error(result, f"Column 'ds' in '{csv}' has 144 date(s) outside the years 1000 "
                               f"to 9000 ({shown}", "Check the date column (--date-column)")
     assert not (tmp_path / "run").exists()
+
+
+GUNPOINT = DATASETS / "ucr" / "GunPoint" / "GunPoint_TRAIN.ts"
+CLASSIFY_TINY = ["--hidden-size", "4", "--epochs", "1", "--device", "cpu", "--quiet",
+                 "--no-tracking", "--threads", "1"]
+
+
+def test_classify_train_refuses_its_training_file_as_the_test_file(tmp_path):
+    """It scored the training cases as a test (1-nearest neighbour: accuracy 1.000), exit 0."""
+    result = invoke("classify", "train", GUNPOINT, "--test-path", GUNPOINT, *CLASSIFY_TINY,
+                    "--out", tmp_path / "run")
+    assert_user_error(result, f"The test file '{GUNPOINT}' (--test-path; data.test_path in a "
+                              f"pipeline) is the training data '{GUNPOINT}' itself: its scores "
+                              f"would be in-sample.")
+    assert not (tmp_path / "run").exists()
+
+
+def test_texts_that_are_all_conflicting_repeats_are_refused(tmp_path):
+    """One text with two labels, 100 times: every copy dropped, then sklearn's split raised a
+    ValueError on zero cases (exit 1)."""
+    csv = tmp_path / "same.csv"
+    csv.write_text("text,label\n" + "".join(f"!!! ???,{i % 2}\n" for i in range(100)),
+                   encoding="utf-8")
+    result = invoke("classify", "train", csv, *CLASSIFY_TINY, "--out", tmp_path / "run")
+    assert_user_error(result, f"'{csv}': every one of its 100 texts is a repeat of another with "
+                              f"a different label", "or pass --keep-repeats.")
+    assert not (tmp_path / "run").exists()
