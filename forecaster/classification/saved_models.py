@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -107,9 +106,10 @@ def case_keys(path: Path, cases: Any, *, id_column: str | None = None,
 
 
 def _header(path: Path, encoding: str) -> list[str]:
-    from forecaster.data.input_files import first_line
-
-    return [name.strip() for name in next(csv.reader([first_line(path, encoding)]), [])]
+    """Column names as `_column_values` reads them (blank lines before the header skipped);
+    read_text_csv has already checked that the file is a readable CSV."""
+    names = pd.read_csv(path, nrows=0, encoding=encoding, encoding_errors="strict").columns
+    return [str(name).strip() for name in names]
 
 
 def _column_values(path: Path, column: str, encoding: str) -> list[str]:

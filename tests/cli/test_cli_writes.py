@@ -294,7 +294,7 @@ def test_classify_predict_out_writes_and_refuses_its_input(italy_model, tmp_path
     out = tmp_path / "labels.csv"
     result = invoke("classify", "predict", italy_model, data, "--out", out)
     assert result.exit_code == 0, result.output
-    assert out.read_text(encoding="utf-8").startswith("label,")
+    assert out.read_text(encoding="utf-8").startswith("row,label,")
     assert sorted(os.listdir(tmp_path)) == ["labels.csv", "test.ts"]
     result = invoke("classify", "predict", italy_model, data, "--out", data)
     assert_user_error(result, f"Refusing to write '{data}'")
