@@ -59,12 +59,14 @@ def choice(choices: tuple[str, ...]) -> Any:
     return Annotated[str, BeforeValidator(check)]
 
 
-def _integer(minimum: int) -> Callable[[Any], int]:
+def _integer(minimum: int, maximum: int | None = None) -> Callable[[Any], int]:
     def check(value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"must be an integer, got {show(value)}")
         if value < minimum:
             raise ValueError(f"must be an integer >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise ValueError(f"must be an integer <= {maximum:,}, got {value}")
         return value
 
     return check
@@ -125,9 +127,10 @@ def _path(value: Any) -> Path:
     return Path(value)
 
 
-def integer_from(minimum: int) -> Any:
-    """An integer >= `minimum`; `true` and `10.0` are refused rather than read as 1 and 10."""
-    return Annotated[int, BeforeValidator(_integer(minimum))]
+def integer_from(minimum: int, maximum: int | None = None) -> Any:
+    """An integer >= `minimum` (and <= `maximum`); `true` and `10.0` are refused rather than
+    read as 1 and 10."""
+    return Annotated[int, BeforeValidator(_integer(minimum, maximum))]
 
 
 PositiveInt = integer_from(1)

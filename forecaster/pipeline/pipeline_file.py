@@ -26,6 +26,7 @@ PATH_KEYS: tuple[tuple[str, ...], ...] = (("data", "path"), ("data", "test_path"
 MAX_VALUES = 100_000  # values after every alias is expanded
 MAX_DEPTH = 64  # nested sections and lists
 MAX_BYTES = 1 << 20
+MAX_DIGITS = 100  # characters in one integer
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -74,6 +75,20 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode,
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                  _construct_mapping)
+
+
+def _construct_int(loader: _UniqueKeyLoader, node: yaml.ScalarNode) -> int:
+    """Python refuses to read an integer of more than 4,300 digits (a ValueError, exit 1);
+    nothing in a pipeline needs more than a few, so a long one is a YAML error naming its line."""
+    if len(node.value) > MAX_DIGITS:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"a number with {len(node.value):,} characters (line "
+                        f"{node.start_mark.line + 1}); a setting needs at most {MAX_DIGITS}",
+            node.start_mark)
+    return loader.construct_yaml_int(node)
+
+
+_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 def load_yaml(text: str) -> Any:

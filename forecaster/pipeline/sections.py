@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from forecaster.classification.case_files import DATA_KINDS
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.data.choices import FILL_METHODS, WINDOW_NORMS
+from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
 from forecaster.pipeline.fields import (
     Columns,
     Encoding,
@@ -32,6 +33,7 @@ from forecaster.pipeline.fields import (
     key_error,
 )
 from forecaster.training.config import DEVICES, OPTIMIZERS
+from forecaster.training.threads import MAX_THREADS
 
 TASKS: tuple[str, ...] = ("forecast", "classify")
 MODES: tuple[str, ...] = ("per-series", "global")
@@ -82,8 +84,8 @@ class Split(Section):
 
 
 class Preprocessing(Section):
-    lookback: integer_from(2) = 100  # past steps the network reads
-    horizon: PositiveInt = 1  # steps ahead it predicts
+    lookback: integer_from(2, MAX_STEPS) = 100  # past steps the network reads
+    horizon: integer_from(1, MAX_STEPS) = 1  # steps ahead it predicts
     window_norm: choice(WINDOW_NORMS) = "last"  # divide each window by its last value
 
 
@@ -91,8 +93,8 @@ class Encoder(Section):
     """The recurrent core, by the names `Forecaster` takes (`hidden_size`, `num_layers`)."""
 
     cell: choice(CELLS) = "lstm"
-    hidden_size: PositiveInt = 50
-    num_layers: PositiveInt = 3
+    hidden_size: integer_from(1, MAX_HIDDEN) = 50
+    num_layers: integer_from(1, MAX_LAYERS) = 3
     bidirectional: StrictBool = False
     dropout: FractionOrZero = 0.0
     pooling: choice(POOLINGS) = "last"
@@ -113,8 +115,8 @@ class Training(Section):
     seed: NonNegativeInt = 0
     device: choice(DEVICES) = "auto"
     amp: StrictBool = True  # bf16 autocast on CUDA; ignored on a CPU
-    threads: PositiveInt | None = None  # CPU threads per fit; null: the cores (less one, or
-    # $OMP_NUM_THREADS) shared between execution.workers
+    threads: integer_from(1, MAX_THREADS) | None = None  # CPU threads per fit; null: the
+    # cores (less one, or $OMP_NUM_THREADS) shared between execution.workers
 
 
 class Evaluation(Section):
@@ -189,14 +191,14 @@ class ClassifyModel(Section):
     used by `kind: text` only."""
 
     cell: choice(CELLS) | None = None
-    hidden_size: PositiveInt | None = None
-    num_layers: PositiveInt | None = None
+    hidden_size: integer_from(1, MAX_HIDDEN) | None = None
+    num_layers: integer_from(1, MAX_LAYERS) | None = None
     bidirectional: StrictBool | None = None
     dropout: FractionOrZero | None = None
     pooling: choice(POOLINGS) | None = None
-    embedding_dim: PositiveInt | None = None  # text: the size of each word's vector
+    embedding_dim: integer_from(1, MAX_HIDDEN) | None = None  # text: the size of each word's vector
     max_words: integer_from(2) | None = None  # text: vocabulary size, most frequent words first
-    max_length: PositiveInt | None = None  # text: tokens kept per text
+    max_length: integer_from(1, MAX_STEPS) | None = None  # text: tokens kept per text
     word_dropout: FractionOrZero | None = None  # text: share of training words hidden
 
 

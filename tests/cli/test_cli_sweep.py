@@ -120,3 +120,32 @@ def test_texts_that_are_all_conflicting_repeats_are_refused(tmp_path):
     assert_user_error(result, f"'{csv}': every one of its 100 texts is a repeat of another with "
                               f"a different label", "or pass --keep-repeats.")
     assert not (tmp_path / "run").exists()
+
+
+GOOG = DATASETS / "GOOG.csv"
+PIPELINE = (f"name: sweep\ndata:\n  path: {GOOG}\n  targets: [Close]\n"
+            f"tracking: {{enabled: false}}\n")
+
+
+@pytest.mark.parametrize(("section", "message"), [
+    # validate said OK; forecaster run then failed every series (exit 3)
+    ("model: {hidden_size: 100000000}",
+     "'model.hidden_size' must be an integer <= 8,192, got 100000000."),
+    ("preprocessing: {lookback: 10000000}",
+     "'preprocessing.lookback' must be an integer <= 1,000,000, got 10000000."),
+    ("training: {threads: 100000}", "'training.threads' must be an integer <= 1,024, got 100000."),
+    # Python's int() refuses 4,301 digits: a ValueError traceback out of PyYAML
+    ("model: {hidden_size: 1" + "0" * 5000 + "}",
+     "a number with 5,001 characters (line 6); a setting needs at most 100"),
+])
+def test_validate_refuses_what_the_run_would_fail_on(tmp_path, section, message):
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(PIPELINE + section + "\n", encoding="utf-8")
+    assert_user_error(invoke("validate", pipeline), message)
+
+
+def test_a_huge_number_in_set_is_refused(tmp_path):
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(PIPELINE, encoding="utf-8")
+    result = invoke("validate", pipeline, "--set", "model.num_layers=" + "9" * 5001)
+    assert_user_error(result, "--set model.num_layers=999", "a number with 5,001 characters")
