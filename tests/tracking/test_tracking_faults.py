@@ -50,7 +50,14 @@ def test_unreachable_server_stops_before_training(cli, tiny_train_args, tmp_path
     assert "cannot be reached" in message
     assert "--no-tracking" in message and "--tracking-optional" in message
     assert "epoch 1/" not in result.output  # it did not train
-    assert os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES") == "0"  # no minutes of retries
+    # no minutes of retries: the check sets MLflow's retries to none (the CLI call above ran in
+    # CliRunner's environment, which is put back after it, so look at the check itself)
+    from forecaster.tracking.mlflow_run import TrackingError, check_reachable
+
+    os.environ.pop("MLFLOW_HTTP_REQUEST_MAX_RETRIES", None)
+    with pytest.raises(TrackingError, match="cannot be reached"):
+        check_reachable(uri)
+    assert os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES") == "0"
     # nothing left behind: no run directory, no hidden temporary directory
     assert not out.exists()
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
