@@ -11,6 +11,7 @@ import numpy as np
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.errors import ConfigError
 from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
+from forecaster.training.config import TrainConfig
 
 _LIMITS = {"hidden_size": MAX_HIDDEN, "embedding_dim": MAX_HIDDEN, "num_layers": MAX_LAYERS,
            "lookback": MAX_STEPS, "horizon": MAX_STEPS, "max_length": MAX_STEPS}
@@ -43,6 +44,18 @@ def check_encoder_params(estimator: Any, positive: tuple[str, ...] = ()) -> None
         raise ConfigError(f"dropout={dropout!r} must be in [0, 1), a share of units.")
     if not isinstance(estimator.bidirectional, bool | np.bool_):
         raise ConfigError(f"bidirectional={estimator.bidirectional!r} must be True or False.")
+    training = getattr(estimator, "training", None)
+    if training is not None and not isinstance(training, TrainConfig):  # was AttributeError
+        raise ConfigError(f"training={training!r} must be a TrainConfig, e.g. "
+                          f"training=TrainConfig(epochs=20), or None for the defaults.")
+
+
+def check_data_type(data: Any, expected: type, reader: str) -> None:
+    """A TypeError-like ConfigError naming what was passed and the reader that makes the right
+    thing, instead of an AttributeError deep in fit or predict."""
+    if not isinstance(data, expected):
+        raise ConfigError(f"Expected a {expected.__name__} (from {reader}), got "
+                          f"{type(data).__name__}.")
 
 
 def check_is_fitted(estimator: Any) -> None:

@@ -26,6 +26,7 @@ from forecaster.core import EncoderConfig, EncoderWithHead
 from forecaster.errors import DataError
 from forecaster.estimator_checks import (
     cell_label,
+    check_data_type,
     check_encoder_params,
     check_is_fitted,
     is_fitted,
@@ -40,6 +41,9 @@ from forecaster.output import atomic_directory
 from forecaster.training import TrainConfig
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
+
+# named when fit or predict is given another type of data
+_READER = "read_ts or read_flat_csv in forecaster.classification.sequence_data"
 
 
 class SequenceClassifier(BaseEstimator):
@@ -86,6 +90,7 @@ class SequenceClassifier(BaseEstimator):
         """Train on `data`, holding out a stratified `val_size` share for early stopping;
         `checkpoint` (batch jobs) saves and resumes the training state per epoch."""
         self._check_params()
+        check_data_type(data, SequenceSet, _READER)
         self.classes_, targets = class_targets(data.labels, data.source)
         config = self.training or TrainConfig()
         train_rows, val_rows = validation_split(targets, val_size, config.seed)
@@ -125,6 +130,7 @@ class SequenceClassifier(BaseEstimator):
     def predict_proba(self, data: SequenceSet) -> np.ndarray:
         """(n, classes) probabilities, columns in the order of `classes_`."""
         check_is_fitted(self)
+        check_data_type(data, SequenceSet, _READER)
         return predict_probabilities(self.network_, torch.from_numpy(self._standardise(data)),
                                      torch.as_tensor(data.lengths, dtype=torch.long),
                                      len(self.classes_))

@@ -29,6 +29,7 @@ from forecaster.core import EmbeddingEncoderWithHead, EncoderConfig
 from forecaster.errors import ConfigError, DataError
 from forecaster.estimator_checks import (
     cell_label,
+    check_data_type,
     check_encoder_params,
     check_is_fitted,
     is_fitted,
@@ -46,6 +47,10 @@ from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 KIND = "text_classifier"
+
+
+# named when fit or predict is given another type of data
+_READER = "read_text_csv in forecaster.classification.text_data"
 
 
 class TextClassifier(BaseEstimator):
@@ -112,6 +117,7 @@ class TextClassifier(BaseEstimator):
         """Train on `data`, holding out a stratified `val_size` share for early stopping;
         `checkpoint` (batch jobs) saves and resumes the training state per epoch."""
         self._check_params()
+        check_data_type(data, TextSet, _READER)
         self.classes_, targets = class_targets(data.labels, data.source)
         config = self.training or TrainConfig()
         train_rows, val_rows = validation_split(targets, val_size, config.seed)
@@ -146,6 +152,7 @@ class TextClassifier(BaseEstimator):
     def predict_proba(self, data: TextSet) -> np.ndarray:
         """(n, classes) probabilities, columns in the order of `classes_`."""
         check_is_fitted(self)
+        check_data_type(data, TextSet, _READER)
         ids, lengths = self._encode(data.texts)
         return predict_probabilities(self.network_, ids, lengths, len(self.classes_))
 

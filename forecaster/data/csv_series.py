@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -303,9 +304,12 @@ def load_series(
 
 def as_series_data(data: object, target: str | None = None,
                    features: list[str] | None = None) -> SeriesData:
-    """Accept a SeriesData, a date-indexed DataFrame or Series, or a darts TimeSeries."""
+    """Accept a SeriesData, a date-indexed DataFrame or Series, a darts TimeSeries, or the path
+    of a CSV file (read with `load_series`'s defaults)."""
     if isinstance(data, SeriesData):
         return data
+    if isinstance(data, str | os.PathLike):  # the message below has always offered a path
+        return load_series(data, target=target, features=features)
     if type(data).__module__.startswith("darts") and hasattr(data, "to_dataframe"):
         data = data.to_dataframe()
     if isinstance(data, pd.Series):
