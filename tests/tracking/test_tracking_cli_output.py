@@ -142,3 +142,16 @@ def test_every_registry_option_has_a_help_text(command):
                if isinstance(param, click.Option)]
     assert options
     assert all(option.help for option in options), [o.name for o in options if not o.help]
+
+
+def test_mlflows_deprecation_notices_are_not_shown_but_real_warnings_are(recwarn):
+    import warnings
+
+    from forecaster.tracking.mlflow_run import _quiet_http
+
+    _quiet_http()
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.warn_explicit(category.__name__, category, "store.py", 1,
+                               module="mlflow.store.tracking.sqlalchemy_store")
+    warnings.warn_explicit("ours", FutureWarning, "x.py", 1, module="forecaster.forecasting.x")
+    assert sorted(str(w.message) for w in recwarn) == ["UserWarning", "ours"]
