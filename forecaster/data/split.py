@@ -37,18 +37,32 @@ def chronological_split(n: int, *, test_size: float = 0.25, val_size: float = 0.
     problem = _too_short(n, test_size, val_size, lookback, horizon)
     if problem:
         need = max(n + 1, int((lookback + horizon + 1) / ((1 - test_size) * (1 - val_size))))
-        while _too_short(need, test_size, val_size, lookback, horizon):
-            need += 1
+        need = _rows_needed(need, test_size, val_size, lookback, horizon)
         fixes = working_settings(n, test_size, val_size, lookback, horizon)
         remedy = (f"; or, keeping these {n} rows, change one setting: {', '.join(fixes)}"
                   if fixes else " (no single smaller setting fits these rows)")
         raise DataError(
             f"The series has {n} rows: too short for lookback {lookback} + horizon {horizon} with "
-            f"test_size {test_size} and val_size {val_size}: {problem}. It needs about {need} "
+            f"test_size {test_size} and val_size {val_size}: {problem}. It needs about "
+            f"{need if need < 10**9 else f'{need:.1e}'} "
             f"rows{remedy}."
         )
     train_end, val_end = _parts(n, test_size, val_size)
     return Split(n=n, train_end=train_end, val_end=val_end)
+
+
+def _rows_needed(start: int, test_size: float, val_size: float, lookback: int,
+                 horizon: int) -> int:
+    """The fewest rows from `start` on that fit, found by doubling then halving: counting up
+    one row at a time never ended for --test-size 1e-300 (it needs about 1e300 rows)."""
+    low, high = start - 1, start
+    while _too_short(high, test_size, val_size, lookback, horizon):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if _too_short(middle, test_size, val_size, lookback,
+                                                 horizon) else (low, middle)
+    return high
 
 
 def _parts(n: int, test_size: float, val_size: float) -> tuple[int, int]:

@@ -149,3 +149,23 @@ def test_a_huge_number_in_set_is_refused(tmp_path):
     pipeline.write_text(PIPELINE, encoding="utf-8")
     result = invoke("validate", pipeline, "--set", "model.num_layers=" + "9" * 5001)
     assert_user_error(result, "--set model.num_layers=999", "a number with 5,001 characters")
+
+
+@pytest.mark.parametrize(("option", "value", "need"), [("--test-size", "1e-300", "5.0e+299"),
+                                                       ("--val-size", "1e-300", "6.7e+299")])
+def test_a_vanishing_fraction_is_refused_at_once(tmp_path, option, value, need):
+    """The rows needed were counted up one at a time: about 1e300 steps, a hang."""
+    import signal
+
+    def hang(*_):
+        raise TimeoutError(f"{option} {value} still running after 60 s")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(60)
+    try:
+        result = invoke(*train_args(AIR, tmp_path / "run", option, value))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert_user_error(result, "The series has 144 rows", f"It needs about {need} rows; or, "
+                              f"keeping these 144 rows, change one setting: {option} 0.01.")
