@@ -53,7 +53,7 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
                          date_column=date_column, fill=fill, encoding=encoding)
-    print_notes(series.notes)
+    print_notes(series.notes + _frequency_notes(model.frequency_, series.frequency))
     # dates as ISO 8601 in one format on the terminal, in --json and in --out (and the pyfunc)
     forecast = with_iso_dates(model.forecast(series), series.frequency or model.frequency_)
     if out is not None:
@@ -66,6 +66,16 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
                                 for r in forecast.itertuples()]})
         return
     click.echo(forecast.to_string(index=False))
+
+
+def _frequency_notes(trained: str | None, given: str | None) -> list[str]:
+    """A model forecasts steps of the spacing it was trained on: daily rows given to a monthly
+    model were forecast without a word, each 'next day' really a next month."""
+    if trained and given and trained != given:
+        return [f"the model was trained on rows spaced '{trained}', but these rows are spaced "
+                f"'{given}': each forecast step is one '{trained}' step of the training data, "
+                f"whatever date it is shown with"]
+    return []
 
 
 def load_model(reference: str, tracking_uri: str | None = None):

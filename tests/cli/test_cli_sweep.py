@@ -169,3 +169,18 @@ def test_a_vanishing_fraction_is_refused_at_once(tmp_path, option, value, need):
         signal.signal(signal.SIGALRM, previous)
     assert_user_error(result, "The series has 144 rows", f"It needs about {need} rows; or, "
                               f"keeping these 144 rows, change one setting: {option} 0.01.")
+
+
+def test_predict_says_when_the_rows_are_spaced_unlike_the_training_data(tmp_path):
+    """Daily rows given to a monthly model were forecast without a word (exit 0)."""
+    run = tmp_path / "run"
+    assert invoke(*train_args(AIR, run)).exit_code == 0
+    daily = tmp_path / "daily.csv"
+    daily.write_text("ds,y\n" + "".join(f"2020-01-{day:02d},{100 + day}\n"
+                                        for day in range(1, 31)), encoding="utf-8")
+    result = invoke("predict", run / "model", daily)
+    assert result.exit_code == 0, result.output
+    assert ("Note: the model was trained on rows spaced 'MS', but these rows are spaced 'D': "
+            "each forecast step is one 'MS' step of the training data") in result.output
+    same = invoke("predict", run / "model", AIR)
+    assert same.exit_code == 0 and "spaced" not in same.output
