@@ -178,10 +178,16 @@ SeriesIds = Annotated[list[Text], BeforeValidator(_series_ids), AfterValidator(_
 Columns = Annotated[list[Text], BeforeValidator(_one_or_more), AfterValidator(_unique)]
 
 
+MAX_NAME = 200
+
+
 def _name(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", value):
         raise ValueError(f"must be usable as a folder name (letters, digits, '.', '_' and '-', "
                          f"starting with a letter or digit), got {show(value)}")
+    if len(value) > MAX_NAME:  # a folder name (255 bytes) with room for what is added to it
+        raise ValueError(f"must be at most {MAX_NAME} characters (it names the output folder), "
+                         f"got {len(value)}")
     return value
 
 

@@ -184,3 +184,12 @@ def test_predict_says_when_the_rows_are_spaced_unlike_the_training_data(tmp_path
             "each forecast step is one 'MS' step of the training data") in result.output
     same = invoke("predict", run / "model", AIR)
     assert same.exit_code == 0 and "spaced" not in same.output
+
+
+def test_validate_refuses_a_pipeline_name_too_long_for_its_folder(tmp_path):
+    """validate said OK; run then failed to lock runs/pipelines/<300 characters>."""
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text(PIPELINE.replace("name: sweep", "name: " + "a" * 300), encoding="utf-8")
+    assert_user_error(invoke("validate", pipeline),
+                      "'name' must be at most 200 characters (it names the output folder), got "
+                      "300.")
