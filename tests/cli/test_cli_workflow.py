@@ -129,7 +129,7 @@ def test_ctrl_c_during_training_keeps_the_best_model_and_writes_the_run(goog_csv
     assert seen and seen[-1].startswith("epoch 2/"), "".join(seen)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=120)
-    assert process.returncode == 0, stderr
+    assert process.returncode == 130, stderr  # scripts can tell it stopped early
     assert "Interrupted: keeping the best model so far" in stderr
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["training"]["interrupted"] is True
