@@ -131,3 +131,13 @@ def test_goog_stops_on_its_plateau_and_keeps_the_same_best_epoch(tmp_path):
     assert relative["stopped_early"]
     assert relative["epochs_run"] < every["epochs_run"]
     assert relative["best_epoch"] <= every["best_epoch"]
+
+
+def test_a_pipeline_min_delta_outside_0_to_1_is_exit_2_at_validate(tmp_path):
+    air = GOOG.parent / "airpassengers.csv"
+    path = tmp_path / "job.yaml"
+    path.write_text(f"data:\n  path: {air}\n  targets: [y]\ntraining:\n  min_delta: 1.5\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    assert f"{path}: 'training.min_delta' must be in [0, 1), got 1.5." in result.output

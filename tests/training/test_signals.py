@@ -1,0 +1,92 @@
+"""Within stop_signals SIGTERM is Ctrl-C: the fit loop keeps the best model so far and says which
+signal stopped it; handlers that others set are left alone, and the old ones come back after."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+import torch
+from torch import nn
+
+from forecaster.training import TrainConfig, fit
+from forecaster.training.signals import Terminated, stop_signals
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+
+class Pairs:
+    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
+        self.x, self.y = x, y
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def fetch(self, rows):
+        return self.x[rows], self.y[rows]
+
+    def to(self, device):
+        return Pairs(self.x.to(device), self.y.to(device))
+
+
+class KilledInEpoch3(nn.Module):
+    """Sends this process SIGTERM partway through the third epoch, as a scheduler would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(4, 1)
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls == 2 * 7 + 3:  # 6 train + 1 val batch per epoch
+            os.kill(os.getpid(), signal.SIGTERM)
+        return self.linear(x)
+
+
+def data() -> tuple[Pairs, Pairs]:
+    generator = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 4, generator=generator)
+    y = x.sum(dim=1, keepdim=True)
+    return Pairs(x[:192], y[:192]), Pairs(x[192:], y[192:])
+
+
+def test_sigterm_in_fit_keeps_the_best_model_so_far(capsys):
+    train, val = data()
+    with stop_signals() as stop:
+        history = fit(KilledInEpoch3(), train, val, nn.functional.mse_loss,
+                      TrainConfig(epochs=30, batch_size=32, patience=0, progress="lines",
+                                  device="cpu"))
+    assert history.interrupted and history.epochs_run == 2
+    assert stop.received == signal.SIGTERM and stop.exit_code == 143
+    assert ("Interrupted by SIGTERM: keeping the best model so far (epoch 2 of 2 finished)."
+            in capsys.readouterr().err)
+
+
+def test_sigterm_raises_terminated_a_keyboard_interrupt_and_the_handler_comes_back():
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(Terminated) as raised, stop_signals() as stop:
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert isinstance(raised.value, KeyboardInterrupt)
+    assert stop.received == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_ctrl_c_is_recorded_with_exit_code_130():
+    with pytest.raises(KeyboardInterrupt) as raised, stop_signals() as stop:
+        os.kill(os.getpid(), signal.SIGINT)
+    assert not isinstance(raised.value, Terminated)
+    assert stop.exit_code == 130
+
+
+def test_a_handler_someone_else_set_is_left_alone():
+    heard = []
+    saved = signal.signal(signal.SIGTERM, lambda signum, _frame: heard.append(signum))
+    try:
+        with stop_signals() as stop:
+            os.kill(os.getpid(), signal.SIGTERM)
+        assert heard == [signal.SIGTERM] and stop.received is None
+    finally:
+        signal.signal(signal.SIGTERM, saved)
