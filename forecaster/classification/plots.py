@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from forecaster.classification.evaluation import ClassificationEvaluation  # noqa: E402
+from forecaster.data.printable import printable  # noqa: E402
 
 if TYPE_CHECKING:
     from forecaster.training.loop import History
@@ -23,8 +24,9 @@ def plot_confusion(path: Path, evaluation: ClassificationEvaluation) -> None:
     fig, ax = plt.subplots(figsize=(size, size), dpi=110)
     ax.imshow(matrix, cmap="Blues")
     ticks = range(len(evaluation.classes))
-    ax.set_xticks(ticks, evaluation.classes, rotation=45)
-    ax.set_yticks(ticks, evaluation.classes)
+    names = [printable(name) for name in evaluation.classes]  # no control codes via matplotlib
+    ax.set_xticks(ticks, names, rotation=45)
+    ax.set_yticks(ticks, names)
     for i in ticks:
         for j in ticks:
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=8,

@@ -162,6 +162,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
 
 
 def _print_report(result) -> None:
+    from forecaster.data.date_text import iso_dates
+    from forecaster.data.printable import printable
     from forecaster.forecasting.report import format_table
 
     evaluation = result.evaluation
@@ -170,11 +172,9 @@ def _print_report(result) -> None:
                f"points, horizon {evaluation.horizon}, original units.\n")
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")
-    from forecaster.data.date_text import iso_dates
-
     forecast = result.forecast
     next_steps = ", ".join(f"{date}: {value:.4g}" for date, value in zip(
         iso_dates(forecast["date"], result.model.frequency_), forecast["forecast"], strict=True))
     click.echo(f"Forecast after the last row: {next_steps}")
-    click.echo(f"Run written to {result.out}/ (metrics.json, predictions.csv, forecast.csv, "
-               f"plot.png, loss.png, model_card.md, model/).")
+    click.echo(f"Run written to {printable(str(result.out))}/ (metrics.json, predictions.csv, "
+               f"forecast.csv, plot.png, loss.png, model_card.md, model/).")

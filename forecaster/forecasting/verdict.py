@@ -48,11 +48,27 @@ def short_verdict(scores: dict) -> str:
     return _SHORT[outcome_of(scores.get("rmse"), scores.get("naive_rmse"))]
 
 
+def percent_change(model: float, naive: float) -> float:
+    """|model / naive - 1| in percent, finite even when naive is tiny (subnormal values made
+    the ratio overflow to 'inf%')."""
+    if naive <= 0:
+        return 0.0 if model == 0 else 100.0
+    ratio = model / naive
+    return abs(1.0 - ratio) * 100 if ratio < 1e12 else 1e14
+
+
+def _change_text(change: float, direction: str) -> str:
+    """'12.8% lower', or 'more than 1000 times higher' where a percentage would not read."""
+    if change >= 1e5:
+        return f"more than 1000 times {direction}"
+    return f"{change:.1f}% {direction}"
+
+
 def outcome_of(model: float | None, naive: float | None) -> str:
     """BEATS, NO_BETTER (within TIE percent), WORSE, or NOT_COMPUTABLE."""
     if model is None or naive is None:
         return NOT_COMPUTABLE
-    change = abs(1.0 - model / naive) * 100 if naive > 0 else (0.0 if model == 0 else 100.0)
+    change = percent_change(model, naive)
     if change < TIE:
         return NO_BETTER
     return BEATS if model < naive else WORSE
@@ -76,7 +92,7 @@ def judge(metrics: dict[str, dict[str, float | None]], model_label: str, *,
                 f"floating-point numbers). Rescale the series, e.g. to other units, and train "
                 f"again.")
     else:
-        change = abs(1.0 - model / naive) * 100 if naive > 0 else 100.0
+        change = percent_change(model, naive)
         best_rmse = best_baseline[1] if best_baseline else None
         shown_model, shown_naive, shown_best = column_cells([model, naive, best_rmse])
         if outcome == NO_BETTER:
@@ -85,11 +101,11 @@ def judge(metrics: dict[str, dict[str, float | None]], model_label: str, *,
                     f"little beyond the last observation.")
         elif outcome == BEATS:
             text = (f"The {model_label} beats repeating the last value: {span} RMSE "
-                    f"{shown_model} against {shown_naive}, {change:.1f}% lower.")
+                    f"{shown_model} against {shown_naive}, {_change_text(change, 'lower')}.")
         else:
             text = (f"The {model_label} does NOT beat repeating the last value: {span} RMSE "
-                    f"{shown_model} against {shown_naive}, {change:.1f}% higher. Do not read "
-                    f"skill into it.")
+                    f"{shown_model} against {shown_naive}, {_change_text(change, 'higher')}. "
+                    f"Do not read skill into it.")
         if best_baseline:
             text += f" The best forecaster here is {best_baseline[0]} (RMSE {shown_best})."
     caveats, sentences = [], []

@@ -31,11 +31,11 @@ from forecaster.pipeline.series import SeriesSpec, expand_series, load_series_of
 from forecaster.pipeline.timestamps import utc_now
 from forecaster.pipeline.work import JobInterrupted, SeriesOutcome, SeriesTask
 from forecaster.tracking.lifecycle import tracked_run
+from forecaster.training.signals import EXIT_SIGNAL
 
 EXIT_DONE = 0
 EXIT_SOME_FAILED = 3  # some series failed or could not be logged; the others are complete
 EXIT_LOCKED = 4  # another run holds the output directory
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + signal number, as shells do
 
 SERIES_DIR = "series"
 WORK_DIR = ".work"  # checkpoints of unfinished series

@@ -193,3 +193,15 @@ def test_validate_refuses_a_pipeline_name_too_long_for_its_folder(tmp_path):
     assert_user_error(invoke("validate", pipeline),
                       "'name' must be at most 200 characters (it names the output folder), got "
                       "300.")
+
+
+def test_a_control_code_in_out_is_printed_escaped(tmp_path):
+    """`--out $'a\\nb'` put a raw newline (or any escape sequence) on the terminal."""
+    out = tmp_path / "a\x1b[2Jb"
+    result = CliRunner().invoke(main, ["train", str(DATASETS / "airpassengers.csv"),
+                                       "--target", "y", "--epochs", "1", "--hidden-size", "4",
+                                       "--num-layers", "1", "--lookback", "12", "--no-tracking",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "a\\x1b[2Jb/" in result.output

@@ -127,3 +127,12 @@ def test_an_old_pipeline_record_without_the_phrase_is_judged_by_the_same_rule():
     """17.83 vs 17.83 was summarised '(beats naive)'; the same rule now says no better."""
     assert short_verdict({"rmse": 17.822, "naive_rmse": 17.835, "beats_naive": True}) == \
         "no better than naive"
+
+
+def test_a_tiny_naive_error_gives_a_finite_verdict():
+    """Subnormal values (1e-320) made model/naive overflow: the verdict read 'inf% higher'."""
+    from forecaster.forecasting.verdict import judge
+
+    verdict = judge({"model": {"rmse": 1e-300}, "naive": {"rmse": 1e-320}}, "LSTM (1x4)")
+    assert "inf" not in verdict.text and "nan" not in verdict.text
+    assert "more than 1000 times higher" in verdict.text
