@@ -121,6 +121,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     from forecaster.forecasting import Forecaster, train_run
     from forecaster.forecasting.forecast_run import check_run
     from forecaster.forecasting.rundir import default_run_dir
+    from forecaster.output import check_out_dir
     from forecaster.settings import build_forecaster, picked
     from forecaster.training.threads import describe_threads
 
@@ -132,6 +133,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     # the checks that need no training, before the MLflow store is even touched
     check_run(series, model, test_size=test_size, val_size=val_size, season=season)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
+    check_out_dir(out, overwrite, inputs=[csv])  # before the MLflow store is touched
     tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
                               register, no_tracking=no_tracking, optional=tracking_optional,
                               encoding=encoding)
@@ -140,9 +142,6 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
          f"({series.frame.index[0].date()} to {series.frame.index[-1].date()}, frequency "
          f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} on "
          f"{describe_threads(threads)}.")
-    from forecaster.output import check_out_dir
-
-    check_out_dir(out, overwrite, inputs=[csv])  # before a tracking run is opened
     with tracked_run(tracking, out.name):
         result = train_run(series, model, out, test_size=test_size, val_size=val_size,
                            season=season, overwrite=overwrite, reporter=tracking.reporter,

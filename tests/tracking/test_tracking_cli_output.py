@@ -60,6 +60,21 @@ def test_a_refused_classify_train_leaves_no_experiment_and_no_run(cli, tmp_path,
     assert not (tmp_path / "mlflow.db").exists()
 
 
+@pytest.mark.parametrize("command", [("train", AIR, "--target", "y", "--lookback", "12"),
+                                     ("classify", "train", ITALY)])
+def test_a_refused_out_leaves_no_store_and_trains_nothing(cli, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "thesis.txt").write_text("x")
+    result = cli(*command, "--epochs", "1", "--out", "precious",
+                 "--tracking-uri", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert result.exit_code == 2, result.output
+    assert "Error: Output directory 'precious' already exists and is not empty." in result.output
+    assert "Training " not in result.output  # refused before the training line
+    assert not (tmp_path / "mlflow.db").exists()
+    assert (tmp_path / "precious" / "thesis.txt").read_text() == "x"
+
+
 # --- only our lines on the terminal --------------------------------------------------------
 
 
