@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from forecaster.forecasting.metrics import METRICS
 from forecaster.forecasting.report import header, metric_table
-
-_METRICS = ("rmse", "mae", "mape", "smape", "mase")
 
 
 def model_card(summary: dict[str, Any]) -> str:
@@ -40,12 +39,12 @@ def model_card(summary: dict[str, Any]) -> str:
         f"## Test span: the model beside the baselines ({summary['points']} points, original "
         f"units)",
         "",
-        "| forecaster | " + " | ".join(header(m) for m in _METRICS) + " |",
-        "|---|" + "---:|" * len(_METRICS),
+        "| forecaster | " + " | ".join(header(m) for m in METRICS) + " |",
+        "|---|" + "---:|" * len(METRICS),
     ]
-    table = metric_table(summary["metrics"], _METRICS)
+    table = metric_table(summary["metrics"], METRICS)
     for row, name in enumerate(summary["metrics"]):
-        cells = " | ".join(table[m][row] for m in _METRICS)
+        cells = " | ".join(table[m][row] for m in METRICS)
         lines.append(f"| {'**' if name == 'model' else ''}{labels.get(name, name)}"
                      f"{'**' if name == 'model' else ''} | {cells} |")
     skill = summary["skill_vs_naive"]

@@ -9,9 +9,9 @@ from typing import Any
 import pandas as pd
 
 from forecaster.forecasting.evaluation import Evaluation
+from forecaster.forecasting.metrics import METRICS
 from forecaster.forecasting.numbers import column_cells
 
-_COLUMNS = ("rmse", "mae", "mape", "smape", "mase")
 UNITS = {"mape": "%", "smape": "%"}  # the others are in the series' units (MASE: none)
 
 
@@ -21,7 +21,7 @@ def header(metric: str) -> str:
     return metric.upper() + (f" {unit}" if unit else "")
 
 
-def metric_table(rows: dict[str, dict[str, float | None]], metrics: tuple[str, ...] = _COLUMNS
+def metric_table(rows: dict[str, dict[str, float | None]], metrics: tuple[str, ...] = METRICS
                  ) -> dict[str, list[str]]:
     """Cells by metric (a column each, one decimals per column), rows in the order given."""
     return {metric: column_cells([row[metric] for row in rows.values()]) for metric in metrics}
@@ -32,11 +32,11 @@ def format_table(evaluation: Evaluation) -> str:
     names = evaluation.labels()
     width = max(len(v) for v in names.values()) + 2
     cells = metric_table(evaluation.metrics)
-    widths = {c: max(len(header(c)), *(len(cell) for cell in cells[c])) + 3 for c in _COLUMNS}
-    lines = [f"{'forecaster':<{width}}" + "".join(f"{header(c):>{widths[c]}}" for c in _COLUMNS)]
+    widths = {c: max(len(header(c)), *(len(cell) for cell in cells[c])) + 3 for c in METRICS}
+    lines = [f"{'forecaster':<{width}}" + "".join(f"{header(c):>{widths[c]}}" for c in METRICS)]
     for row, name in enumerate(evaluation.metrics):
         lines.append(f"{names[name]:<{width}}" + "".join(f"{cells[c][row]:>{widths[c]}}"
-                                                         for c in _COLUMNS))
+                                                         for c in METRICS))
     for metric, why in evaluation.notes.items():
         lines.append(f"{metric.upper()} {why}.")
     return "\n".join(lines)
@@ -51,11 +51,6 @@ def scope_line(evaluation: Evaluation) -> str:
         return f"{points} test points, {dates}, none of them seen in training."
     return (f"{points} points, {dates}: {seen} IN-SAMPLE (rows the model trained or validated "
             f"on), {points - seen} unseen.")
-
-
-def metric_cell(value: float | None) -> str:
-    """A lone metric: 4 significant digits, or 'n/a' where it was not computable."""
-    return "n/a" if value is None else f"{value:.4g}"
 
 
 def write_json(path: Path, payload: dict[str, Any]) -> None:
