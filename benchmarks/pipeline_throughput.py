@@ -677,7 +677,8 @@ def main() -> None:
               f"{HORIZON}, batch {BATCH}, Adam {LR:g}, clip {CLIP:g}, exactly {args.epochs} "
               f"epochs, split test {TEST_SIZE:g} / validation {VAL_SIZE:g} of the rest, CPU; "
               f"job file {job}")
-        print(f"torch threads: forecaster workers=1 and the darts loop keep the default "
+        print(f"torch threads: forecaster workers=1 follows the machine (the thread policy, "
+              f"at most {info['cores']}), the darts loop keeps torch's default "
               f"({info['torch_threads']}); with W workers each gets cores // W", flush=True)
         reps: list[dict] = []
         found: list[dict] = []
