@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from forecaster.errors import OutputError
+from forecaster.training.signals import signals_deferred
 
 TMP_MARK = ".tmp-"
 OLD_MARK = ".old-"
@@ -338,8 +339,9 @@ def atomic_directory(out: Path, overwrite: bool = False,
     _make_parents(out.parent, out)
     tmp = _new_temporary_dir(out)
     try:
-        yield tmp
-        _swap_in(tmp, out, overwrite, inputs)
+        with signals_deferred():
+            yield tmp
+            _swap_in(tmp, out, overwrite, inputs)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if _is_write_failure(exc, [tmp, out]):

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 EXIT_SIGNAL: dict[signal.Signals, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + n
+_deferring = 0  # > 0 inside `signals_deferred`
 
 
 class Terminated(KeyboardInterrupt):
@@ -59,6 +60,8 @@ def stop_signals() -> Iterator[Stop]:
 
     def interrupt(signum: int, _frame: Any) -> None:
         stop.received = signal.Signals(signum)
+        if _deferring:  # a run directory is being written: finish it, exit afterwards
+            return
         raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
     defaults = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
@@ -71,3 +74,17 @@ def stop_signals() -> Iterator[Stop]:
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Within the block, a Ctrl-C or SIGTERM that `stop_signals` catches is recorded, not
+    raised: the run directory being written is finished (the trained model is not thrown away
+    a second before it is saved), and the command exits 130/143 afterwards. Outside
+    `stop_signals` (the Python API, a pipeline job's own handlers) it changes nothing."""
+    global _deferring
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1

@@ -90,3 +90,27 @@ def test_a_handler_someone_else_set_is_left_alone():
         assert heard == [signal.SIGTERM] and stop.received is None
     finally:
         signal.signal(signal.SIGTERM, saved)
+
+
+def test_a_signal_while_a_run_directory_is_written_waits_for_it(tmp_path):
+    """SIGTERM after training, while the run is being written, used to throw the finished run
+    away; now the directory is completed and the signal is only recorded (the CLI then exits
+    143)."""
+    import os
+    import signal
+
+    from forecaster.output import atomic_directory
+    from forecaster.training.signals import Terminated, stop_signals
+
+    out = tmp_path / "run"
+    with stop_signals() as stop:
+        with atomic_directory(out) as tmp:
+            (tmp / "metrics.json").write_text("{}")
+            os.kill(os.getpid(), signal.SIGTERM)  # delivered here, between bytecodes
+            (tmp / "after.txt").write_text("written after the signal")
+        assert stop.received == signal.SIGTERM
+        assert sorted(path.name for path in out.iterdir()) == ["after.txt", "metrics.json"]
+        with pytest.raises(Terminated):  # outside a write, SIGTERM stops the work at once
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):
+                pass
