@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +76,3 @@ def print_notes(notes: list[str], quiet: bool = False) -> None:
     that every command that reads a series says it, not only `train`."""
     for note in notes:
         info(f"Note: {note}.", quiet)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

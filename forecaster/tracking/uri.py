@@ -104,7 +104,3 @@ def first_line(exc: BaseException, uri: str | None = None, limit: int = 300) -> 
     text = str(exc).strip()
     line = text.splitlines()[0] if text else type(exc).__name__
     return scrub(line, uri)[:limit]
-
-
-def is_remote(uri: str) -> bool:
-    return uri.startswith(("http://", "https://", "databricks"))
