@@ -52,5 +52,16 @@ def model_card(summary: dict[str, Any]) -> str:
                      summary.get("metrics_not_computed", {}).items()]
     lines += ["", "Skill over the last-value forecast (1 − RMSE/RMSE naive): "
                   + ("not computable" if skill is None else f"{skill:+.3f}") + ".", "",
+              *_best_baseline_line(summary),
               "![forecast](plot.png)", "", "![loss](loss.png)", ""]
     return "\n".join(lines)
+
+
+def _best_baseline_line(summary: dict) -> list[str]:
+    """The skill over the strongest baseline, the one the verdict judges against."""
+    best, skill = summary.get("best_baseline"), summary.get("skill_vs_best_baseline")
+    if not best or skill is None:
+        return []
+    metric = next(key for key in best if key != "name").upper()
+    return [f"Skill over the strongest baseline, {best['name']} (1 − {metric}/{metric} "
+            f"{best['name']}): {skill:+.3f}.", ""]

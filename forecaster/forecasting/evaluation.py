@@ -49,14 +49,20 @@ class Evaluation:
         return pd.DataFrame(self.metrics).T
 
     def to_dict(self) -> dict[str, Any]:
+        from forecaster.data.date_text import date_format
+
+        dates = pd.DatetimeIndex(self.predictions["date"])
+        shown = date_format(dates)  # from every date: hourly data keep their times at midnight
+        first, last = ((dates[0].strftime(shown), dates[-1].strftime(shown)) if len(dates)
+                       else (None, None))
         return {
             "points": int(len(self.predictions)),
             "horizon": self.horizon,
             "season": self.season,
             "baselines": {name: label for name, label in self.labels().items()
                           if name != "model"},
-            "first_date": str(self.predictions["date"].iloc[0]),
-            "last_date": str(self.predictions["date"].iloc[-1]),
+            "first_date": first,  # ISO 8601, with the time only where it is not midnight
+            "last_date": last,
             "metrics": self.metrics,
             **({"metrics_not_computed": self.notes} if self.notes else {}),
             "scored_span": self.span,
@@ -64,6 +70,10 @@ class Evaluation:
             "unseen_points": int(len(self.predictions)) - self.in_sample_points,
             "skill_vs_naive": skill(self.metrics),
             "beats_naive": self.judged.beats_naive if self.judged else beats_naive(self.metrics),
+            **({"beats_best_baseline": self.judged.beats_best_baseline,
+                "best_baseline": self.judged.best_baseline_record(),
+                "skill_vs_best_baseline": self.judged.skill_vs_best_baseline}
+               if self.judged else {}),
             "verdict": self.verdict,
             **({"verdict_outcome": self.judged.outcome, "verdict_caveats": self.judged.caveats,
                 "verdict_short": self.judged.short} if self.judged else {}),
@@ -91,21 +101,9 @@ def beats_naive(metrics: dict[str, dict[str, float | None]]) -> bool | None:
     return judge(metrics, "model").beats_naive
 
 
-def _best_baseline(metrics: dict[str, dict[str, float | None]]) -> tuple[str, float] | None:
-    """(label, RMSE) of a baseline other than naive that beats both, else None."""
-    scored = {name: values["rmse"] for name, values in metrics.items()
-              if values["rmse"] is not None}
-    if not scored:
-        return None
-    best = min(scored, key=scored.__getitem__)
-    if best in ("model", "naive"):
-        return None
-    return BASELINE_LABELS[best], float(scored[best])
-
-
 def verdict(metrics: dict[str, dict[str, float | None]], model_label: str, **facts: Any) -> str:
     """The verdict's sentence (see `forecaster.forecasting.verdict.judge` for `facts`)."""
-    return judge(metrics, model_label, best_baseline=_best_baseline(metrics), **facts).text
+    return judge(metrics, model_label, labels=BASELINE_LABELS, **facts).text
 
 
 _OVERFLOW = ("not computable: the errors are beyond the range of floating-point numbers (the "
@@ -184,7 +182,7 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
     judged = judge(metrics, model_label, rows=len(np.unique(targets)), best_epoch=best_epoch,
                    span=span_name(in_sample, targets.size),
                    seen_note=seen_note(in_sample, targets.size, trained_until, first_unseen),
-                   best_baseline=_best_baseline(metrics))
+                   labels={**BASELINE_LABELS, "seasonal_naive": f"seasonal naive ({season})"})
     return Evaluation(metrics, table, judged.text, horizon, season, model_label,
                       steps, smoothing_season(season, start), _notes(actual, scale, metrics),
                       judged, in_sample)

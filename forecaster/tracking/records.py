@@ -184,6 +184,7 @@ def final_metrics(metrics: dict[str, Any]) -> dict[str, float]:
     A score that could not be computed (null: e.g. MAPE of a series with zeros) is left out."""
     out = scores(metrics)
     out["skill_vs_naive"] = metrics["skill_vs_naive"]
+    out["skill_vs_best_baseline"] = metrics.get("skill_vs_best_baseline")  # None: left out
     training = metrics["training"]
     out["best_epoch"] = training["best_epoch"]
     out["fit_seconds"] = training["seconds"]
@@ -217,6 +218,9 @@ def run_tags(metrics: dict[str, Any], model_config: dict[str, Any]) -> dict[str,
         "data.frequency": str(data.get("frequency")),
         "verdict": metrics["verdict"][:5000],
         "beats_naive": str(metrics["beats_naive"]).lower(),
+        **({"beats_best_baseline": str(metrics["beats_best_baseline"]).lower(),
+            "best_baseline": str(metrics["best_baseline"]["name"])}
+           if "best_baseline" in metrics else {}),
         "forecaster.kind": "forecaster",
         **_common_tags(model_config),
     }

@@ -55,7 +55,7 @@ def test_train_prints_the_table_and_a_verdict(goog_csv, tmp_path):
     result = CliRunner().invoke(main, ["train", str(goog_csv), "-t", "Close", *SMALL,
                                        "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
-    for text in ("last value (naive)", "seasonal naive", "drift", "exponential smoothing",
+    for text in ("last value (naive)", "seasonal naive", "drift", "exp. smoothing",
                  "repeating the last value", "RMSE", "MASE"):
         assert text in result.output
 

@@ -57,8 +57,8 @@ def test_scored_rows_the_model_saw_are_labelled_in_sample():
     payload = evaluation.to_dict()
     assert payload["scored_span"] == "partly in-sample"
     assert (payload["in_sample_points"], payload["unseen_points"]) == (80, 44)
-    assert "test RMSE" not in evaluation.verdict
-    assert "partly in-sample RMSE" in evaluation.verdict
+    assert "test MASE" not in evaluation.verdict
+    assert "partly in-sample MASE" in evaluation.verdict
     assert ("In-sample: 80 of the 124 scored points lie in the rows the model was trained and "
             "validated on (up to 1957-04-01); only 44 are unseen, so this flatters the model. "
             "Score from --start 1957-05-01 for a test result.") in evaluation.verdict
@@ -136,3 +136,90 @@ def test_a_tiny_naive_error_gives_a_finite_verdict():
     verdict = judge({"model": {"rmse": 1e-300}, "naive": {"rmse": 1e-320}}, "LSTM (1x4)")
     assert "inf" not in verdict.text and "nan" not in verdict.text
     assert "more than 1000 times higher" in verdict.text
+
+
+def _air_case():
+    """A 1-step model on airpassengers' last three years that beats repeating the last value
+    by a quarter but is worse than the seasonal references (the issue's monthly case)."""
+    y = pd.read_csv(AIR)["y"].to_numpy(float)
+    dates = pd.date_range("1949-01-01", periods=len(y), freq="MS")
+    positions = np.arange(108, 144)
+    nudged = y[positions - 1] + 0.3 * (y[positions - 12] - y[positions - 13])
+    return evaluate_forecasts(y, dates, positions, nudged[:, None], season=12,
+                              model_label="LSTM (3x50)")
+
+
+def test_a_model_worse_than_a_seasonal_baseline_is_not_called_skilful():
+    evaluation = _air_case()
+    metrics = evaluation.metrics
+    assert metrics["model"]["rmse"] < metrics["naive"]["rmse"]  # it beats the last value...
+    assert metrics["model"]["mase"] > 2 * metrics["exp_smoothing"]["mase"]  # nor seasonality
+    payload = evaluation.to_dict()
+    best = min((name for name in metrics if name != "model"),
+               key=lambda name: metrics[name]["mase"])
+    assert payload["best_baseline"] == {"name": best, "mase": metrics[best]["mase"]}
+    assert payload["beats_best_baseline"] is False
+    assert payload["beats_naive"] is True  # kept for pipelines and MLflow
+    assert payload["skill_vs_best_baseline"] == pytest.approx(
+        1 - metrics["model"]["mase"] / metrics[best]["mase"])
+    assert payload["skill_vs_best_baseline"] < 0
+    text = evaluation.verdict
+    assert text.startswith("The LSTM (3x50) does NOT beat the strongest baseline, "
+                           "exponential smoothing: test MASE ")
+    assert "Do not read skill into it." in text
+    assert text.index("strongest baseline") < text.index("Against repeating the last value")
+    assert payload["verdict_short"].startswith("does NOT beat ")
+
+
+def test_the_strongest_baseline_is_picked_by_mase_not_rmse():
+    """RMSE favours drift here, MASE (the scale-free metric) seasonal naive: MASE decides."""
+    metrics = {"model": {"rmse": 10.0, "mase": 1.0},
+               "naive": {"rmse": 12.0, "mase": 1.4},
+               "seasonal_naive": {"rmse": 11.0, "mase": 0.8},
+               "drift": {"rmse": 9.0, "mase": 1.2}}
+    verdict = judge(metrics, "GRU", labels={"seasonal_naive": "seasonal naive (12)"})
+    assert verdict.best_baseline == "seasonal_naive" and verdict.metric == "mase"
+    assert verdict.outcome == "worse" and verdict.beats_best_baseline is False
+    assert verdict.beats_naive is True
+    assert verdict.text.startswith("The GRU does NOT beat the strongest baseline, seasonal "
+                                   "naive (12): test MASE 1.000 against 0.800, 25.0% higher.")
+    assert verdict.short == "does NOT beat seasonal naive"
+    assert verdict.best_baseline_record() == {"name": "seasonal_naive", "mase": 0.8}
+
+
+def test_a_model_that_beats_every_baseline_says_so_against_the_strongest():
+    metrics = {"model": {"rmse": 5.0, "mase": 0.5}, "naive": {"rmse": 12.0, "mase": 1.0},
+               "exp_smoothing": {"rmse": 7.0, "mase": 0.6}}
+    verdict = judge(metrics, "LSTM", rows=40)
+    assert verdict.outcome == "beats" and verdict.beats_best_baseline is True
+    assert verdict.text.startswith("The LSTM beats the strongest baseline, exp. smoothing: "
+                                   "test MASE 0.500 against 0.600, 16.7% lower. Against "
+                                   "repeating the last value: MASE 0.500 against 1.000, 50.0% "
+                                   "lower.")
+    assert verdict.short == "beats exp. smoothing"
+
+
+def test_without_mase_the_verdict_falls_back_to_rmse_and_names_it():
+    metrics = {"model": {"rmse": 9.0, "mase": None}, "naive": {"rmse": 10.0, "mase": None},
+               "drift": {"rmse": 8.0, "mase": None}}
+    verdict = judge(metrics, "RNN")
+    assert (verdict.metric, verdict.best_baseline) == ("rmse", "drift")
+    assert verdict.outcome == "worse"
+    assert "test RMSE 9.00 against 8.00" in verdict.text
+
+
+def test_every_place_names_the_strongest_baseline(short_run):
+    from forecaster.tracking.records import final_metrics, read_run_dir, run_tags
+
+    out, result = short_run
+    verdict = result.evaluation.judged
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["best_baseline"] == verdict.best_baseline_record()
+    assert metrics["beats_best_baseline"] is verdict.beats_best_baseline
+    tags = run_tags(*read_run_dir(out)[:2])
+    assert tags["beats_best_baseline"] == str(verdict.beats_best_baseline).lower()
+    assert tags["best_baseline"] == verdict.best_baseline
+    assert final_metrics(metrics)["skill_vs_best_baseline"] == pytest.approx(
+        verdict.skill_vs_best_baseline)
+    card = (out / "model_card.md").read_text(encoding="utf-8")
+    assert f"Skill over the strongest baseline, {verdict.best_baseline}" in card
