@@ -30,7 +30,7 @@ def test_evaluate_by_default_scores_only_rows_the_model_never_saw(model_dir):
     assert result.exit_code == 0, result.output
     assert "36 test points, 1958-01-01 to 1960-12-01, none of them seen in training." in \
         result.output
-    assert "test RMSE" in result.output and "in-sample" not in result.output.lower()
+    assert "test MASE" in result.output and "in-sample" not in result.output.lower()
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     assert config["data"]["last_date"].startswith("1957-12-01")
     assert len(config["data"]["fit_fingerprint"]) == 64
@@ -42,7 +42,7 @@ def test_an_early_start_is_labelled_in_sample_with_the_unseen_count(model_dir):
     out = result.output
     assert "130 points, 1950-03-01 to 1960-12-01: 94 IN-SAMPLE (rows the model trained or " \
            "validated on), 36 unseen." in out
-    assert "test RMSE" not in out and "partly in-sample RMSE" in out
+    assert "test MASE" not in out and "partly in-sample MASE" in out
     assert "Score from --start 1958-01-01 for a test result." in out
     payload = json.loads(CliRunner().invoke(main, ["evaluate", str(model_dir), str(AIR),
                                                    "--start", "0.1", "--json"]).stdout)
