@@ -29,14 +29,14 @@ from forecaster.training.config import DEVICES, OPTIMIZERS
 EXAMPLES = """
 \b
 Examples:
-  # the classic stock recipe (3x50 LSTM, 100-day windows, 75/25 split), done honestly
+  # the classic stock recipe (3x50 LSTM, 75/25 split), done honestly; windows from the series
   forecaster train datasets/GOOG.csv --target Close
 \b
   # a GRU forecasting 5 business days at once, with two extra inputs
   forecaster train datasets/GOOG.csv -t Close --features Open,Volume --cell gru --horizon 5
 \b
-  # the tutorial's behaviour (levels, no per-window normalisation), to see the difference
-  forecaster train datasets/GOOG.csv -t Close --window-norm none --out runs/tutorial
+  # the tutorial's behaviour (levels, 100-day windows), to see the difference
+  forecaster train datasets/GOOG.csv -t Close --window-norm none --lookback 100 --out runs/tutorial
 """
 
 
@@ -51,7 +51,10 @@ Examples:
 @click.option("--pooling", type=click.Choice(POOLINGS), default="last", show_default=True,
               help="How the sequence becomes one vector.")
 @click.option("--dropout", default=0.0, show_default=True, help="Dropout between layers.")
-@click.option("--lookback", default=100, show_default=True, help="Past steps the model reads.")
+@click.option("--lookback", type=int, default=None,
+              help="Past steps the model reads (default: from the series: three seasons of its "
+                   "frequency, at least 24 and twice --horizon, at most half the training rows "
+                   "left after the horizon; e.g. 36 for monthly data, 24 for daily stocks).")
 @click.option("--horizon", default=1, show_default=True,
               help="Steps predicted at once (directly, one output each).")
 @click.option("--window-norm", type=click.Choice(WINDOW_NORMS), default="last",
@@ -97,7 +100,7 @@ Examples:
 @exits_on_signal
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
           fill: str | None, encoding: str, cell: str, num_layers: int, hidden_size: int,
-          bidirectional: bool, pooling: str, dropout: float, lookback: int, horizon: int,
+          bidirectional: bool, pooling: str, dropout: float, lookback: int | None, horizon: int,
           window_norm: str, test_size: float, val_size: float, season: int | None,
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
           patience: int | None, min_delta: float, clip_norm: float, seed: int, device: str,
@@ -166,8 +169,9 @@ def _print_report(result) -> None:
     from forecaster.forecasting.report import format_table
 
     evaluation = result.evaluation
-    click.echo(f"\nTest span: {evaluation.to_dict()['first_date'][:10]} to "
-               f"{evaluation.to_dict()['last_date'][:10]}, {len(evaluation.predictions)} "
+    span = evaluation.to_dict()
+    click.echo(f"\nTest span: {span['first_date']} to {span['last_date']}, "
+               f"{len(evaluation.predictions)} "
                f"points, horizon {evaluation.horizon}, original units.\n")
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")

@@ -25,24 +25,49 @@ def _check_fraction(name: str, value: float) -> None:
         raise ConfigError(f"{name} must be a fraction in [0, 1), got {value}.")
 
 
+DEFAULT_SEASONS = 3  # a default lookback reads three seasons...
+MIN_DEFAULT_LOOKBACK = 24  # ...and at least this many rows (a series without a season)
+
+
+def default_lookback(train_rows: int, season: int, horizon: int) -> int:
+    """The lookback chosen when none is given: three seasons (`season` rows each), at least
+    24 rows and twice the horizon, capped at half of what the training rows leave after the
+    horizon, so there are at least as many training windows as steps in each.
+
+    A fixed 100 left a 176-row monthly series 8 training windows and refused a 100-row yearly
+    one; this never asks more than a lookback of 1 would (the split checks with 1).
+
+    >>> default_lookback(97, 12, 1), default_lookback(800, 5, 1), default_lookback(40, 1, 1)
+    (36, 24, 20)
+    """
+    wanted = max(DEFAULT_SEASONS * season, MIN_DEFAULT_LOOKBACK, 2 * horizon)
+    room = (train_rows - horizon + 1) // 2  # windows = train_rows - lookback - horizon + 1
+    return max(1, min(wanted, room))
+
+
 def chronological_split(n: int, *, test_size: float = 0.25, val_size: float = 0.1,
-                        lookback: int = 1, horizon: int = 1) -> Split:
+                        lookback: int | None = 1, horizon: int = 1) -> Split:
     """Cut the last `test_size` of rows for testing and the end of the rest for validation.
 
     `val_size` is a fraction of the training part (before the test span). Each part must hold at
     least one full window (`lookback` inputs before the first training target, `horizon` targets).
+    `lookback` None: the default, chosen afterwards from the training rows (`default_lookback`),
+    which fits wherever a lookback of 1 does, so the parts are checked with 1.
     """
     _check_fraction("test_size", test_size)
     _check_fraction("val_size", val_size)
-    problem = _too_short(n, test_size, val_size, lookback, horizon)
+    window = 1 if lookback is None else lookback
+    problem = _too_short(n, test_size, val_size, window, horizon)
     if problem:
-        need = max(n + 1, int((lookback + horizon + 1) / ((1 - test_size) * (1 - val_size))))
-        need = _rows_needed(need, test_size, val_size, lookback, horizon)
-        fixes = working_settings(n, test_size, val_size, lookback, horizon)
+        need = max(n + 1, int((window + horizon + 1) / ((1 - test_size) * (1 - val_size))))
+        need = _rows_needed(need, test_size, val_size, window, horizon)
+        fixes = working_settings(n, test_size, val_size, window, horizon)
         remedy = (f"; or, keeping these {n} rows, change one setting: {', '.join(fixes)}"
                   if fixes else " (no single smaller setting fits these rows)")
+        named = (f"lookback {lookback}" if lookback is not None else
+                 "the default lookback (chosen from the series; 1 at the least)")
         raise DataError(
-            f"The series has {n} rows: too short for lookback {lookback} + horizon {horizon} with "
+            f"The series has {n} rows: too short for {named} + horizon {horizon} with "
             f"test_size {test_size} and val_size {val_size}: {problem}. It needs about "
             f"{need if need < 10**9 else f'{need:.1e}'} "
             f"rows{remedy}."

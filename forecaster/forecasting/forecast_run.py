@@ -13,7 +13,6 @@ import pandas as pd
 
 from forecaster.data import SeriesData, chronological_split
 from forecaster.data.split import Split
-from forecaster.estimator_checks import saved_params
 from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster, check_season
@@ -56,7 +55,7 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
         "data": {**model.data_info_, "path": _resolved(series.source), "target": series.target,
                  "features": series.features, "frequency": series.frequency,
                  "notes": series.notes, **split_rows},
-        "model": {**saved_params(model), "label": model.label},
+        "model": {**model.fitted_params(), "label": model.label},
         "training": {**asdict(config), "epochs_planned": history.epochs_planned,
                      "patience_used": history.patience, "epochs_run": history.epochs_run,
                      "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
@@ -124,7 +123,7 @@ def write_run(series: SeriesData, model: Forecaster, split: Split, out: Path, *,
         model.save_into(tmp / "model")
         write_evaluation(tmp, evaluation, summary)
         write_forecast(tmp, forecast)
-        history_tail(series, model.lookback).to_csv(tmp / "model" / HISTORY_TAIL, index=False)
+        history_tail(series, model.lookback_).to_csv(tmp / "model" / HISTORY_TAIL, index=False)
         (tmp / "model_card.md").write_text(
             model_card({**summary, **evaluation.to_dict()}), encoding="utf-8")
         splits = {"validation": index[split.train_end], "test": index[split.test_start]}

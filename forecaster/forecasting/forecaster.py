@@ -27,6 +27,7 @@ from forecaster.data import (
     target_positions,
 )
 from forecaster.data.scaling import inverse_target
+from forecaster.data.split import default_lookback
 from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.estimator_checks import (
     cell_label,
@@ -88,11 +89,16 @@ def _as_date(start: Any, index: pd.DatetimeIndex) -> pd.Timestamp:
 class Forecaster(BaseEstimator):
     """Forecast a target column H steps ahead with an RNN, LSTM or GRU.
 
-    Defaults reproduce the well-known Keras stock recipe (stacked LSTM, 3 layers of 50 units,
-    100-step windows, Adam, MSE, batch 64) without its two flaws: the scaler is fitted on the
-    training rows only, and each window is expressed relative to its last value
-    (``window_norm="last"``) so the network learns changes instead of extrapolating levels.
-    ``window_norm="none"`` gives the tutorial behaviour for comparison.
+    Defaults follow the well-known Keras stock recipe (stacked LSTM, 3 layers of 50 units,
+    Adam, MSE, batch 64) without its two flaws: the scaler is fitted on the training rows only,
+    and each window is expressed relative to its last value (``window_norm="last"``) so the
+    network learns changes instead of extrapolating levels. ``window_norm="none"`` gives the
+    tutorial behaviour for comparison (with ``lookback=100``, its window).
+
+    ``lookback=None`` (the default) chooses the window from the series at fit time: three
+    seasons of its frequency, at least 24 rows and twice the horizon, at most half of what the
+    training rows leave after the horizon (`forecaster.data.split.default_lookback`); the value
+    used is ``lookback_`` and is what the saved model records.
 
     Examples
     --------
@@ -103,7 +109,7 @@ class Forecaster(BaseEstimator):
     """
 
     def __init__(self, cell: str = "lstm", hidden_size: int = 50, num_layers: int = 3,
-                 lookback: int = 100, horizon: int = 1, window_norm: str = "last",
+                 lookback: int | None = None, horizon: int = 1, window_norm: str = "last",
                  dropout: float = 0.0, bidirectional: bool = False, pooling: str = "last",
                  training: TrainConfig | None = None) -> None:
         self.cell = cell
@@ -119,7 +125,8 @@ class Forecaster(BaseEstimator):
 
     # ------------------------------------------------------------------ validation and set-up
     def _check_params(self) -> None:
-        check_encoder_params(self, positive=("lookback", "horizon"))
+        check_encoder_params(self, positive=("horizon",) if self.lookback is None
+                             else ("lookback", "horizon"))
         if self.window_norm not in WINDOW_NORMS:
             raise ConfigError(f"window_norm={self.window_norm!r} is not known; use one of "
                               f"{', '.join(WINDOW_NORMS)}.")
@@ -150,15 +157,23 @@ class Forecaster(BaseEstimator):
         val_end). The scaler sees the training rows only; `reporter` hears every epoch;
         `checkpoint` (batch jobs) saves and resumes training state per epoch."""
         self._check_params()
+        self.lookback_ = self.lookback_for(series, train_end)
         scaler, train, val = self.span_windows(series, train_end, val_end)
         self.train_network(train, val, series.values.shape[1], reporter, checkpoint)
         self.remember_span(series, scaler, train_end, val_end)
         return self
 
+    def lookback_for(self, series: SeriesData, train_end: int) -> int:
+        """The lookback to train with: the one given, else the default for the series' season
+        and its `train_end` training rows."""
+        if self.lookback is not None:
+            return int(self.lookback)
+        return default_lookback(train_end, season_length(series.frequency), self.horizon)
+
     def span_windows(self, series: SeriesData, train_end: int, val_end: int
                      ) -> tuple[Any, WindowBatches, WindowBatches]:
         """The series' scaler (fitted on its training rows) and its training and validation
-        windows, scaled."""
+        windows, scaled, for `lookback_` (set by `fit_span`, or the caller of a global fit)."""
         values = series.values
         if np.ptp(values[:train_end, 0]) == 0:
             raise DataError(f"The target '{series.target}' is constant over the training part "
@@ -166,15 +181,19 @@ class Forecaster(BaseEstimator):
                             f"nothing to scale.")
         scaler = fit_scaler(values[:train_end])
         scaled = scaler.transform(values)
-        train_pos = target_positions(0, train_end, self.lookback, self.horizon)
-        val_pos = target_positions(train_end, val_end, self.lookback, self.horizon)
+        lookback = self.lookback_
+        train_pos = target_positions(0, train_end, lookback, self.horizon)
+        val_pos = target_positions(train_end, val_end, lookback, self.horizon)
         if len(train_pos) == 0:
+            largest = train_end - self.horizon
+            remedy = (f"use --lookback {largest} or smaller, or more rows" if largest >= 1
+                      else "use a shorter --horizon or more rows")
             raise DataError(f"'{series.source}' leaves no training window for lookback "
-                            f"{self.lookback} and horizon {self.horizon}; use a smaller "
-                            f"--lookback or more rows.")
-        train = WindowBatches.from_array(scaled[:train_end], train_pos, self.lookback,
+                            f"{lookback} and horizon {self.horizon} in its {train_end} "
+                            f"training rows; {remedy}.")
+        train = WindowBatches.from_array(scaled[:train_end], train_pos, lookback,
                                          self.horizon, self.window_norm)
-        val = WindowBatches.from_array(scaled[:val_end], val_pos, self.lookback, self.horizon,
+        val = WindowBatches.from_array(scaled[:val_end], val_pos, lookback, self.horizon,
                                        self.window_norm)
         return scaler, train, val
 
@@ -229,7 +248,7 @@ class Forecaster(BaseEstimator):
         scaled = self.scaler_.transform(values[: int(positions.max())])
         # the window source needs targets only for training; pad so unfold has the last window
         padded = np.vstack([scaled, np.zeros((self.horizon, scaled.shape[1]))])
-        windows = WindowBatches.from_array(padded, positions, self.lookback, self.horizon,
+        windows = WindowBatches.from_array(padded, positions, self.lookback_, self.horizon,
                                            self.window_norm)
         device = next(self.network_.parameters()).device
         windows = windows.to(device)
@@ -254,7 +273,7 @@ class Forecaster(BaseEstimator):
     def _positions_from(self, series: SeriesData, start: Any) -> np.ndarray:
         n = len(series.frame)
         if start is None:
-            first = self.lookback
+            first = self.lookback_
         elif isinstance(start, bool):
             raise ConfigError(f"start={start!r} must be a date, a row position or a fraction "
                               f"of the rows in (0, 1).")
@@ -270,11 +289,12 @@ class Forecaster(BaseEstimator):
             first = int(start)
         else:
             first = int(series.frame.index.searchsorted(_as_date(start, series.frame.index)))
-        positions = target_positions(first, n, self.lookback, self.horizon)
+        positions = target_positions(first, n, self.lookback_, self.horizon)
         if len(positions) == 0:
-            raise DataError(f"'{series.source}' has {n} rows: no window with {self.lookback} "
+            raise DataError(f"'{series.source}' has {n} rows: no window with {self.lookback_} "
                             f"earlier rows and {self.horizon} target rows starts at row "
-                            f"{first + 1}. It needs at least {self.lookback + self.horizon} rows.")
+                            f"{first + 1}. It needs at least {self.lookback_ + self.horizon} "
+                            f"rows.")
         return positions
 
     def predict(self, data: Any, start: Any = None) -> pd.DataFrame:
@@ -320,9 +340,9 @@ class Forecaster(BaseEstimator):
         check_is_fitted(self)
         series = self._series(data)
         n = len(series.frame)
-        if n < self.lookback:
+        if n < self.lookback_:
             raise DataError(f"'{series.source}' has {n} rows; forecasting needs the last "
-                            f"{self.lookback} (the model's lookback).")
+                            f"{self.lookback_} (the model's lookback).")
         values = self.predict_positions(series.values, np.array([n]))[0]
         dates = future_dates(series.frame.index[-1], self.horizon, series.frequency or
                              self.frequency_, series.frame.index)
@@ -341,12 +361,17 @@ class Forecaster(BaseEstimator):
             self.save_into(tmp)
         return path
 
+    def fitted_params(self) -> dict[str, Any]:
+        """The settings as trained: `saved_params` with the lookback used (a default of None
+        is recorded as the number chosen), for config.json and metrics.json."""
+        return {**saved_params(self), "lookback": self.lookback_}
+
     def save_into(self, directory: Path) -> None:
         """Write config.json and weights.safetensors into an existing directory."""
         history = self.history_
         config = {
             "kind": "forecaster",
-            "params": saved_params(self),
+            "params": self.fitted_params(),
             "encoder": self.encoder_config_.to_dict(),
             "target": self.target_,
             "features": self.features_,
@@ -373,6 +398,7 @@ class Forecaster(BaseEstimator):
         model.target_, model.features_ = config["target"], config["features"]
         model.frequency_, model.season_ = config["frequency"], config["season"]
         model.data_info_ = config["data"]
+        model.lookback_ = model.lookback  # saved as the number trained with
         model.history_ = History(best_epoch=config["training"]["best_epoch"],
                                  device=config["training"]["device"])
         return model

@@ -43,6 +43,9 @@ def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
     if len(columns) != 1:
         raise DataError("A global model needs the same input columns in every series; these "
                         "have different numbers of features.")
+    # one window length for every series: the smallest each one's training rows allow
+    model.lookback_ = min(model.lookback_for(item, split.train_end)
+                          for item, split in zip(series, splits, strict=True))
     prepared = [model.span_windows(item, split.train_end, split.val_end)
                 for item, split in zip(series, splits, strict=True)]
     train = _joined([train for _, train, _ in prepared])
