@@ -52,9 +52,10 @@ Examples:
               help="How the sequence becomes one vector.")
 @click.option("--dropout", default=0.0, show_default=True, help="Dropout between layers.")
 @click.option("--lookback", type=int, default=None,
-              help="Past steps the model reads (default: from the series: three seasons of its "
+              help="Past steps the model reads (default: from the series: two seasons of its "
                    "frequency, at least 24 and twice --horizon, at most half the training rows "
-                   "left after the horizon; e.g. 36 for monthly data, 24 for daily stocks).")
+                   "left after the horizon; e.g. 24 for monthly or daily data, 96 for "
+                   "half-hourly).")
 @click.option("--horizon", default=1, show_default=True,
               help="Steps predicted at once (directly, one output each).")
 @click.option("--window-norm", type=click.Choice(WINDOW_NORMS), default="last",

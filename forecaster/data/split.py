@@ -25,12 +25,12 @@ def _check_fraction(name: str, value: float) -> None:
         raise ConfigError(f"{name} must be a fraction in [0, 1), got {value}.")
 
 
-DEFAULT_SEASONS = 3  # a default lookback reads three seasons...
+DEFAULT_SEASONS = 2  # a default lookback reads two seasons...
 MIN_DEFAULT_LOOKBACK = 24  # ...and at least this many rows (a series without a season)
 
 
 def default_lookback(train_rows: int, season: int, horizon: int) -> int:
-    """The lookback chosen when none is given: three seasons (`season` rows each), at least
+    """The lookback chosen when none is given: two seasons (`season` rows each), at least
     24 rows and twice the horizon, capped at half of what the training rows leave after the
     horizon, so there are at least as many training windows as steps in each.
 
@@ -38,7 +38,7 @@ def default_lookback(train_rows: int, season: int, horizon: int) -> int:
     one; this never asks more than a lookback of 1 would (the split checks with 1).
 
     >>> default_lookback(97, 12, 1), default_lookback(800, 5, 1), default_lookback(40, 1, 1)
-    (36, 24, 20)
+    (24, 24, 20)
     """
     wanted = max(DEFAULT_SEASONS * season, MIN_DEFAULT_LOOKBACK, 2 * horizon)
     room = (train_rows - horizon + 1) // 2  # windows = train_rows - lookback - horizon + 1

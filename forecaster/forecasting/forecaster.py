@@ -95,7 +95,7 @@ class Forecaster(BaseEstimator):
     network learns changes instead of extrapolating levels. ``window_norm="none"`` gives the
     tutorial behaviour for comparison (with ``lookback=100``, its window).
 
-    ``lookback=None`` (the default) chooses the window from the series at fit time: three
+    ``lookback=None`` (the default) chooses the window from the series at fit time: two
     seasons of its frequency, at least 24 rows and twice the horizon, at most half of what the
     training rows leave after the horizon (`forecaster.data.split.default_lookback`); the value
     used is ``lookback_`` and is what the saved model records.

@@ -1,4 +1,4 @@
-"""The default lookback comes from the series (three seasons, at least 24 rows, at most half the
+"""The default lookback comes from the series (two seasons, at least 24 rows, at most half the
 training rows): a fixed 100 left a monthly series 8 training windows and refused a 100-row
 yearly one. It is recorded as a number in config.json and metrics.json."""
 
@@ -33,11 +33,13 @@ def yearly_sunspots(tmp_path: Path, years: int = 100) -> Path:
 
 
 @pytest.mark.parametrize(("train_rows", "season", "horizon", "expected"), [
-    (97, 12, 1, 36),  # airpassengers: three years
+    (97, 12, 1, 24),  # airpassengers: two years
     (849, 5, 1, 24),  # GOOG (business days): at least 24
     (67, 1, 1, 24),  # 100 yearly rows
     (40, 1, 1, 20),  # capped: half the rows, so 20 training windows remain
-    (97, 12, 12, 36),  # horizon 12 monthly
+    (97, 12, 12, 24),  # horizon 12 monthly
+    (3000, 48, 1, 96),  # half-hourly: two days
+    (100, 52, 1, 50),  # weekly, capped at half the training rows
     (1500, 1, 30, 60),  # twice the horizon
     (3, 1, 1, 1),  # the fewest rows a split allows
 ])
@@ -76,9 +78,9 @@ def test_the_estimator_keeps_none_and_learns_lookback_(tmp_path):
     assert model.lookback is None and model.get_params()["lookback"] is None
     model.fit(load_series(DATA / "airpassengers.csv", target="y"))
     assert model.lookback is None  # the constructor argument is never changed
-    assert model.lookback_ == 36  # 129 training rows, season 12: three years
+    assert model.lookback_ == 24  # 129 training rows, season 12: two years
     saved = Forecaster.load(model.save(tmp_path / "model"))
-    assert (saved.lookback, saved.lookback_) == (36, 36)
+    assert (saved.lookback, saved.lookback_) == (24, 24)
     assert len(saved.forecast(load_series(DATA / "airpassengers.csv", target="y"))) == 1
 
 
@@ -91,15 +93,15 @@ def test_an_explicit_lookback_too_long_for_the_training_rows_names_one_that_fits
 
 
 def test_train_airpassengers_by_default_records_the_lookback(tmp_path):
-    """144 monthly rows were refused with lookback 100; the default reads 36 months."""
+    """144 monthly rows were refused with lookback 100; the default reads 24 months."""
     result = CliRunner().invoke(main, ["train", str(DATA / "airpassengers.csv"), "-t", "y",
                                        *SMALL, "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
     config = json.loads((tmp_path / "run" / "model" / "config.json").read_text("utf-8"))
-    assert metrics["model"]["lookback"] == config["params"]["lookback"] == 36
+    assert metrics["model"]["lookback"] == config["params"]["lookback"] == 24
     tail = pd.read_csv(tmp_path / "run" / "model" / "history_tail.csv")
-    assert len(tail) == 36
+    assert len(tail) == 24
 
 
 def test_train_a_100_row_yearly_series_by_default(tmp_path):
@@ -114,7 +116,7 @@ def test_train_a_100_row_yearly_series_by_default(tmp_path):
 
 def test_train_help_states_the_rule():
     text = " ".join(CliRunner().invoke(main, ["train", "--help"]).output.split())
-    assert "default: from the series: three seasons of its frequency, at least 24" in text
+    assert "default: from the series: two seasons of its frequency, at least 24" in text
 
 
 def test_a_global_model_uses_one_lookback_that_fits_every_series():
@@ -126,5 +128,5 @@ def test_a_global_model_uses_one_lookback_that_fits_every_series():
     model = Forecaster(cell="gru", hidden_size=4, num_layers=1,
                        training=TrainConfig(epochs=1, progress="off", device="cpu"))
     fitted = fit_global(model, [long, short], splits)
-    # 40 training rows in the short one: half of them, not the long one's 36
+    # 40 training rows in the short one: half of them, not the long one's 24
     assert {view.lookback_ for view in fitted} == {20}
