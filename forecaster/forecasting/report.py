@@ -46,7 +46,7 @@ def scope_line(evaluation: Evaluation) -> str:
     """What was scored: how many points, their dates, and how many the model had seen."""
     payload = evaluation.to_dict()
     points, seen = payload["points"], payload["in_sample_points"]
-    dates = f"{payload['first_date'][:10]} to {payload['last_date'][:10]}"
+    dates = f"{payload['first_date']} to {payload['last_date']}"
     if seen == 0:
         return f"{points} test points, {dates}, none of them seen in training."
     return (f"{points} points, {dates}: {seen} IN-SAMPLE (rows the model trained or validated "
