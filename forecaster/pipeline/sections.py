@@ -84,7 +84,7 @@ class Split(Section):
 
 
 class Preprocessing(Section):
-    lookback: integer_from(2, MAX_STEPS) = 100  # past steps the network reads
+    lookback: integer_from(2, MAX_STEPS) | None = None  # past steps read; null: from the series
     horizon: integer_from(1, MAX_STEPS) = 1  # steps ahead it predicts
     window_norm: choice(WINDOW_NORMS) = "last"  # divide each window by its last value
 
