@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
+from pairs import Pairs
 from torch import nn
 
 from forecaster.cli import main
@@ -21,20 +22,6 @@ from forecaster.training.loop import counts_as_gain
 GOOG = Path(__file__).resolve().parents[2] / "datasets" / "GOOG.csv"
 
 
-class Pairs:
-    """A minimal batch source over in-memory tensors."""
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def fetch(self, rows):
-        return self.x[rows], self.y[rows]
-
-    def to(self, device):
-        return Pairs(self.x.to(device), self.y.to(device))
 
 
 def linear_data(n: int = 384) -> Pairs:

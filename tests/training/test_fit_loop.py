@@ -7,26 +7,11 @@ import threading
 
 import pytest
 import torch
+from pairs import Pairs
 from torch import nn
 
 from forecaster.errors import ConfigError
 from forecaster.training import TrainConfig, fit, resolve_device
-
-
-class Pairs:
-    """A minimal batch source over in-memory tensors."""
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def fetch(self, rows):
-        return self.x[rows], self.y[rows]
-
-    def to(self, device):
-        return Pairs(self.x.to(device), self.y.to(device))
 
 
 def regression(n: int = 256, seed: int = 0) -> tuple[Pairs, Pairs]:

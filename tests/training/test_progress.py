@@ -7,27 +7,12 @@ import re
 
 import pytest
 import torch
+from pairs import Pairs
 from torch import nn
 
 from forecaster.training import TrainConfig, fit
 from forecaster.training import progress as progress_module
 from forecaster.training.progress import Progress, duration
-
-
-class Pairs:
-    """A minimal batch source over in-memory tensors."""
-
-    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def fetch(self, rows):
-        return self.x[rows], self.y[rows]
-
-    def to(self, device):
-        return Pairs(self.x.to(device), self.y.to(device))
 
 
 class Clock:

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 import torch
+from pairs import Pairs
 from torch import nn
 
 from forecaster.training import TrainConfig, fit
@@ -17,18 +18,6 @@ from forecaster.training.signals import Terminated, stop_signals
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
-class Pairs:
-    def __init__(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def fetch(self, rows):
-        return self.x[rows], self.y[rows]
-
-    def to(self, device):
-        return Pairs(self.x.to(device), self.y.to(device))
 
 
 class KilledInEpoch3(nn.Module):

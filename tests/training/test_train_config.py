@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pairs import Pairs
 from torch import nn
 
 from forecaster.cli import main
@@ -50,7 +51,7 @@ def test_asking_for_a_missing_gpu_is_a_config_error_not_a_value_error():
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    train = _Pairs(torch.randn(8, 2), torch.randn(8, 1))
+    train = Pairs(torch.randn(8, 2), torch.randn(8, 1))
     with pytest.raises(ConfigError, match="device='cuda' was asked for but no CUDA GPU"):
         fit(nn.Linear(2, 1), train, None, nn.functional.mse_loss,
             TrainConfig(epochs=1, device="cuda", progress="off"))
@@ -65,7 +66,7 @@ def test_a_bug_in_training_is_not_reported_as_bad_input():
         raise ValueError("shapes do not match (a bug, not the user's settings)")
 
     with pytest.raises(ValueError, match="a bug, not the user's settings"):
-        fit(nn.Linear(2, 1), _Pairs(torch.randn(8, 2), torch.randn(8, 1)), None, broken_loss,
+        fit(nn.Linear(2, 1), Pairs(torch.randn(8, 2), torch.randn(8, 1)), None, broken_loss,
             TrainConfig(epochs=1, device="cpu", progress="off"))
 
 
@@ -76,7 +77,7 @@ def test_divergence_before_any_epoch_is_refused_not_saved_as_nan_weights():
     y = torch.full((64, 1), 1e30)  # squared error overflows float32 at once
     with pytest.raises(ConfigError, match="Training diverged in epoch 1: the training loss "
                                           "became NaN or infinite"):
-        fit(nn.Linear(2, 1), _Pairs(x, y), None, nn.functional.mse_loss,
+        fit(nn.Linear(2, 1), Pairs(x, y), None, nn.functional.mse_loss,
             TrainConfig(epochs=3, device="cpu", progress="off"))
 
 
@@ -96,15 +97,3 @@ def test_the_cli_refuses_settings_that_would_train_wrong(tmp_path, option, messa
     assert not out.exists()
 
 
-class _Pairs:
-    def __init__(self, x, y) -> None:
-        self.x, self.y = x, y
-
-    def __len__(self) -> int:
-        return len(self.x)
-
-    def fetch(self, rows):
-        return self.x[rows], self.y[rows]
-
-    def to(self, device):
-        return _Pairs(self.x.to(device), self.y.to(device))
