@@ -52,16 +52,6 @@ class _Open(BaseModel):
     model_config = ConfigDict(strict=True, extra="allow")
 
 
-class EncoderSchema(_Strict):
-    input_size: Annotated[int, Field(ge=1, le=MAX_INPUTS)]
-    cell: Literal["rnn", "lstm", "gru"]
-    hidden_size: Annotated[int, Field(ge=1, le=MAX_HIDDEN)]
-    num_layers: Annotated[int, Field(ge=1, le=MAX_LAYERS)]
-    bidirectional: bool
-    dropout: Annotated[float, Field(ge=0.0, lt=1.0)]
-    pooling: Literal["last", "mean", "attention"]
-
-
 class _EncoderParams(_Strict):
     cell: Literal["rnn", "lstm", "gru"]
     hidden_size: Annotated[int, Field(ge=1, le=MAX_HIDDEN)]
@@ -69,6 +59,12 @@ class _EncoderParams(_Strict):
     bidirectional: bool
     dropout: Annotated[float, Field(ge=0.0, lt=1.0)]
     pooling: Literal["last", "mean", "attention"]
+
+
+class EncoderSchema(_EncoderParams):
+    """The encoder block of config.json: the shared encoder settings plus its input width."""
+
+    input_size: Annotated[int, Field(ge=1, le=MAX_INPUTS)]
 
 
 class ForecasterParams(_EncoderParams):
