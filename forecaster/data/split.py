@@ -49,7 +49,8 @@ def chronological_split(n: int, *, test_size: float = 0.25, val_size: float = 0.
                         lookback: int | None = 1, horizon: int = 1) -> Split:
     """Cut the last `test_size` of rows for testing and the end of the rest for validation.
 
-    `val_size` is a fraction of the training part (before the test span). Each part must hold at
+    `val_size` is a fraction of the training part (before the test span), at least `horizon`
+    rows when it is not 0. Each part must hold at
     least one full window (`lookback` inputs before the first training target, `horizon` targets).
     `lookback` None: the default, chosen afterwards from the training rows (`default_lookback`),
     which fits wherever a lookback of 1 does, so the parts are checked with 1.
@@ -72,7 +73,7 @@ def chronological_split(n: int, *, test_size: float = 0.25, val_size: float = 0.
             f"{need if need < 10**9 else f'{need:.1e}'} "
             f"rows{remedy}."
         )
-    train_end, val_end = _parts(n, test_size, val_size)
+    train_end, val_end = _parts(n, test_size, val_size, horizon)
     return Split(n=n, train_end=train_end, val_end=val_end)
 
 
@@ -90,15 +91,17 @@ def _rows_needed(start: int, test_size: float, val_size: float, lookback: int,
     return high
 
 
-def _parts(n: int, test_size: float, val_size: float) -> tuple[int, int]:
-    """(train_end, val_end) for n rows."""
+def _parts(n: int, test_size: float, val_size: float, horizon: int = 1) -> tuple[int, int]:
+    """(train_end, val_end) for n rows. A validation part (val_size > 0) holds at least one
+    horizon of rows: 10 % of a 108-row monthly history is 11 rows, no window for 12 steps."""
     fit_rows = n - round(n * test_size)
-    return fit_rows - round(fit_rows * val_size), fit_rows
+    val_rows = max(round(fit_rows * val_size), horizon) if val_size > 0 else 0
+    return fit_rows - val_rows, fit_rows
 
 
 def _too_short(n: int, test_size: float, val_size: float, lookback: int, horizon: int) -> str:
     """Why n rows cannot hold the windows of each part ('' when they can)."""
-    train_end, val_end = _parts(n, test_size, val_size)
+    train_end, val_end = _parts(n, test_size, val_size, horizon)
     needed_train = lookback + horizon + 1
     if train_end < needed_train:
         return (f"the training part would have {train_end} rows, it needs at least "

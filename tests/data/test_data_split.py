@@ -59,9 +59,9 @@ def test_the_suggested_row_count_is_enough(lookback):
 
 def test_the_suggested_row_count_covers_the_horizon():
     with pytest.raises(DataError) as info:
-        chronological_split(60, lookback=10, horizon=5)
+        chronological_split(25, lookback=10, horizon=5)
     need = int(re.search(r"about (\d+) rows", str(info.value)).group(1))
-    assert need > 60
+    assert need > 25
     chronological_split(need, lookback=10, horizon=5)
 
 
@@ -83,29 +83,24 @@ _KEYS = {"--lookback": "lookback", "--horizon": "horizon", "--val-size": "val_si
          "--test-size": "test_size"}
 
 
-def test_airpassengers_lookback_24_horizon_12_names_a_val_size_that_works():
-    """The README-style failure: a smaller lookback does not help a validation part that is one
-    row short; the hint names --val-size with a value, and that value works."""
+def test_airpassengers_lookback_24_horizon_12_fits_by_default():
+    """10 % of its 108 rows before the test span is 11 rows, one short of a 12-step window:
+    the validation part takes one horizon of rows instead of refusing the monthly default."""
     n = len(load_series(GOOG.with_name("airpassengers.csv"), target="y").frame)
-    with pytest.raises(DataError) as info:
-        chronological_split(n, lookback=24, horizon=12)
-    message = str(info.value)
-    assert "the validation part would have 11 rows, it needs at least 12" in message
-    assert "use a smaller --lookback" not in message
-    assert "--lookback" not in message.split("change one setting:", 1)[1]  # would not help
-    assert "--val-size 0.11" in message
-    chronological_split(n, lookback=24, horizon=12, val_size=0.11)
-    with pytest.raises(DataError):  # the value named is the smallest that works
-        chronological_split(n, lookback=24, horizon=12, val_size=0.10)
+    split = chronological_split(n, lookback=24, horizon=12)
+    assert split.val_end - split.train_end == 12
+    assert split.n - split.val_end == 36
+    assert chronological_split(n, lookback=24, horizon=1).val_end - \
+        chronological_split(n, lookback=24, horizon=1).train_end == 11  # 10 % as before
 
 
 @pytest.mark.parametrize(("n", "settings"), [
-    (144, {"lookback": 24, "horizon": 12}),
+    (100, {"lookback": 60, "horizon": 12}),
     (50, {"lookback": 100, "horizon": 1}),
     (40, {"lookback": 30, "horizon": 1}),
-    (60, {"lookback": 10, "horizon": 5}),
+    (25, {"lookback": 10, "horizon": 5}),
     (200, {"lookback": 30, "horizon": 30, "test_size": 0.1}),
-    (80, {"lookback": 20, "horizon": 4, "val_size": 0.05}),
+    (40, {"lookback": 20, "horizon": 4, "val_size": 0.05}),
 ])
 def test_every_suggested_setting_works_on_its_own(n, settings):
     with pytest.raises(DataError) as info:
