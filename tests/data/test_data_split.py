@@ -100,7 +100,7 @@ def test_airpassengers_lookback_24_horizon_12_fits_by_default():
     (40, {"lookback": 30, "horizon": 1}),
     (25, {"lookback": 10, "horizon": 5}),
     (200, {"lookback": 30, "horizon": 30, "test_size": 0.1}),
-    (40, {"lookback": 20, "horizon": 4, "val_size": 0.05}),
+    (36, {"lookback": 20, "horizon": 4, "val_size": 0.05}),
 ])
 def test_every_suggested_setting_works_on_its_own(n, settings):
     with pytest.raises(DataError) as info:
