@@ -16,6 +16,8 @@ from forecaster.errors import DataError
 SHOWN = 5  # how many offending lines an error quotes
 # a UTC offset (or Z/UTC/GMT) at the end of a value that has a time of day
 _OFFSET = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?P<offset>Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+# a quarter written as text: 1998 Q1, 1998-Q1, 1998Q1 (fpp3 / tsibble's yearquarter)
+_QUARTER = r"^(?P<year>\d{4})\s*-?\s*[Qq](?P<quarter>[1-4])$"
 # Unix time: the unit whose values fall in 1973..2286
 _EPOCH_UNITS = (("s", "seconds", 1e8, 1e10), ("ms", "milliseconds", 1e11, 1e13),
                 ("us", "microseconds", 1e14, 1e16), ("ns", "nanoseconds", 1e17, 1e19))
@@ -38,7 +40,28 @@ def quick_parse(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         dates, _ = _numbers_as_dates(values.astype(np.float64))
         return dates if dates is not None else pd.Series(pd.NaT, index=values.index)
-    return pd.to_datetime(values.astype("string"), errors="coerce", format="mixed", utc=True)
+    text = values.astype("string").str.strip()
+    quarters = _quarter_dates(text)
+    if quarters is not None:
+        return quarters
+    return pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+
+
+def _quarter_dates(text: pd.Series) -> pd.Series | None:
+    """The first day of each quarter (NaT for a value that is none) when most values are quarters
+    such as '1998 Q1', else None.
+
+    pandas reads none of these forms in a mixed-format column, and R's tsibble writes quarterly
+    data this way (the fpp3 data sets), so they are read here rather than refused; a few values
+    that are not quarters stay NaT so that the error names them alone.
+    """
+    parts = text.str.extract(_QUARTER)
+    found = parts["year"].notna()
+    if text.empty or found.mean() < 0.5:
+        return None
+    months = (parts["quarter"].astype("Int64") - 1) * 3 + 1
+    return pd.to_datetime(parts["year"] + "-" + months.astype("string").str.zfill(2) + "-01",
+                          format="%Y-%m-%d", errors="coerce")
 
 
 def parse_dates(values: pd.Series, *, column: str, source: str,
@@ -122,6 +145,10 @@ def _numeric_dates(numbers: pd.Series, column: str, where: str,
 
 def _text_dates(text: pd.Series, where: str,
                 lines: np.ndarray) -> tuple[pd.Series, list[str]]:
+    quarters = _quarter_dates(text)
+    if quarters is not None and quarters.notna().all():
+        return quarters, [f"read the dates as quarters: {text.iloc[0]} is "
+                          f"{quarters.iloc[0]:%Y-%m-%d}, the quarter's first day"]
     offsets = text.str.extract(_OFFSET)["offset"]
     aware = offsets.notna().to_numpy()
     if aware.any() and not aware.all():
@@ -149,6 +176,8 @@ def _text_dates(text: pd.Series, where: str,
         dates = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
         if dates.notna().all():  # one offset: keep it, as pandas does
             dates = dates.dt.tz_convert(pd.Timestamp(text.iloc[0]).tzinfo)
+    elif quarters is not None:
+        dates = quarters  # mostly quarters: the error below names the values that are not
     else:
         dates = pd.to_datetime(text, errors="coerce", format="mixed")
     bad = np.flatnonzero(dates.isna().to_numpy())
