@@ -155,8 +155,9 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
                "mlflow": tracking.summary(),
                "training": {k: result.summary["training"][k] for k in
-                            ("epochs_run", "best_epoch", "seconds", "seconds_per_epoch",
-                             "device", "interrupted")}}
+                            ("epochs_run", "best_epoch", "barely_trained",
+                             "barely_trained_note", "seconds", "seconds_per_epoch", "device",
+                             "interrupted")}}
     if as_json:
         echo_json(summary)
     else:
@@ -176,6 +177,9 @@ def _print_report(result) -> None:
                f"points, horizon {evaluation.horizon}, original units.\n")
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")
+    note = result.summary["training"]["barely_trained_note"]
+    if note:
+        click.echo(note)
     forecast = result.forecast
     next_steps = ", ".join(f"{date}: {value:.4g}" for date, value in zip(
         iso_dates(forecast["date"], result.model.frequency_), forecast["forecast"], strict=True))

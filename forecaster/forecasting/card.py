@@ -17,6 +17,7 @@ def model_card(summary: dict[str, Any]) -> str:
         "",
         f"**Verdict.** {summary['verdict']}",
         "",
+        *_barely_trained_lines(training),
         "## Data",
         f"- file `{data['source']}` (SHA-256 `{data.get('file_sha256') or 'n/a'}`), "
         f"{data['rows']} rows, {data['first_date'][:10]} to {summary['last_date'][:10]}, "
@@ -65,3 +66,10 @@ def _best_baseline_line(summary: dict) -> list[str]:
     metric = next(key for key in best if key != "name").upper()
     return [f"Skill over the strongest baseline, {best['name']} (1 − {metric}/{metric} "
             f"{best['name']}): {skill:+.3f}.", ""]
+
+
+def _barely_trained_lines(training: dict) -> list[str]:
+    """The barely-trained note, under the verdict it qualifies (nothing when the model
+    trained, or for a run written before the note existed)."""
+    note = training.get("barely_trained_note")
+    return [f"**{note.replace(': ', ':** ', 1)}", ""] if note else []

@@ -18,10 +18,16 @@ from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster, check_season
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.output import atomic_directory, check_out_dir
+from forecaster.training.barely import barely_trained, barely_trained_note
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
 HISTORY_TAIL = "history_tail.csv"  # the last `lookback` raw rows: an input example for serving
+# what a network close to its starting point forecasts, by window normalisation
+UNTRAINED_FORECAST = {
+    "last": "its forecasts are the reference it is relative to (the last value) moved by what "
+            "an untrained network outputs, not by a learned change",
+    "none": "its forecasts are what an untrained network outputs, not learned from the series"}
 
 
 def history_tail(series: SeriesData, rows: int) -> pd.DataFrame:
@@ -59,6 +65,10 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
         "training": {**asdict(config), "epochs_planned": history.epochs_planned,
                      "patience_used": history.patience, "epochs_run": history.epochs_run,
                      "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
+                     "barely_trained": barely_trained(history),
+                     "barely_trained_note": barely_trained_note(
+                         history, UNTRAINED_FORECAST.get(model.window_norm,
+                                                         UNTRAINED_FORECAST["none"])),
                      "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
                      "seconds_per_epoch": round(history.seconds_per_epoch, 4),
                      "device": history.device, "amp_bf16": history.amp,

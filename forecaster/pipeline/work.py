@@ -125,7 +125,8 @@ def _forecast_metrics(result: Any, model: Any) -> dict[str, Any]:
             "naive_rmse": scores["metrics"]["naive"]["rmse"],
             "skill_vs_naive": scores["skill_vs_naive"], "beats_naive": scores["beats_naive"],
             "verdict_short": scores["verdict_short"],
-            "epochs_run": model.history_.epochs_run}
+            "epochs_run": model.history_.epochs_run,
+            "barely_trained": result.summary["training"]["barely_trained"]}
 
 
 def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str

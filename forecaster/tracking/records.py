@@ -26,6 +26,7 @@ CONFIG_FILE = f"{MODEL_DIR}/config.json"
 ENCODING_KEY = "data_encoding"  # in metrics.json: the text encoding the data was read with
 # Tags every logged run with its run directory's identity, so that logging it again is seen
 RUN_DIGEST_TAG = "forecaster.run_digest"
+BARELY_TRAINED_KEYS = ("barely_trained", "barely_trained_note")  # training facts, logged as tags
 
 
 @dataclass
@@ -168,7 +169,7 @@ def run_params(metrics: dict[str, Any]) -> dict[str, Any]:
     training = {k: v for k, v in metrics["training"].items()
                 if k not in ("train_loss", "val_loss", "seconds", "seconds_per_epoch",
                              "epochs_run", "best_epoch", "stopped_early", "interrupted",
-                             "repeatable")}
+                             "repeatable", *BARELY_TRAINED_KEYS)}
     params = {**flatten(metrics["model"], "model", keep_lists=False),
               **flatten(training, "training", keep_lists=False)}
     data = metrics["data"]
@@ -222,8 +223,21 @@ def run_tags(metrics: dict[str, Any], model_config: dict[str, Any]) -> dict[str,
             "best_baseline": str(metrics["best_baseline"]["name"])}
            if "best_baseline" in metrics else {}),
         "forecaster.kind": "forecaster",
+        **barely_trained_tags(metrics["training"]),
         **_common_tags(model_config),
     }
+    return tags
+
+
+def barely_trained_tags(training: dict[str, Any]) -> dict[str, str]:
+    """`barely_trained` ("true"/"false") and, when true, `barely_trained_note`: an outcome of
+    training, so a tag to search on (`tags.barely_trained = 'true'`), not a parameter. Nothing
+    for a run directory written before the fact was recorded."""
+    if "barely_trained" not in training:
+        return {}
+    tags = {"barely_trained": str(bool(training["barely_trained"])).lower()}
+    if training.get("barely_trained_note"):
+        tags["barely_trained_note"] = str(training["barely_trained_note"])[:5000]
     return tags
 
 
@@ -311,7 +325,7 @@ def classification_record(files: RunFiles, metrics: dict[str, Any],
                   keep_lists=False),
         **flatten({k: v for k, v in training.items() if k not in (
             "seconds", "epochs_run", "best_epoch", "stopped_early", "interrupted",
-            "samples_per_second")}, "training", keep_lists=False)}
+            "samples_per_second", *BARELY_TRAINED_KEYS)}, "training", keep_lists=False)}
     params.update({"data.kind": data["kind"], "data.train_cases": data["train_cases"],
                    "data.test_cases": data["test_cases"], "data.classes": len(data["classes"])})
     final = scores(metrics)
@@ -327,7 +341,7 @@ def classification_record(files: RunFiles, metrics: dict[str, Any],
     tags = {"data.train": str(data["train"]), "data.test": str(data["test"]),
             "data.kind": data["kind"], "data.train_sha256": str(train_file.get("sha256", "")),
             "verdict": metrics["verdict"][:5000], "forecaster.kind": model_config["kind"],
-            **_common_tags(model_config)}
+            **barely_trained_tags(training), **_common_tags(model_config)}
     example = _own_csv(files, "input_example.csv")
     classes = [str(label) for label in metrics["classes"]]
     output = pd.DataFrame({"label": [classes[0]],
