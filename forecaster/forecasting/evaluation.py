@@ -8,12 +8,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecaster.forecasting.baselines import all_baselines, smoothing_season
+from forecaster.forecasting.baselines import BASELINE_LABELS, all_baselines, baseline_labels
 from forecaster.forecasting.metrics import mase_scale, metric_notes, point_metrics
 from forecaster.forecasting.verdict import Verdict, judge
-
-BASELINE_LABELS = {"naive": "last value (naive)", "seasonal_naive": "seasonal naive",
-                   "drift": "drift", "exp_smoothing": "exponential smoothing"}
 
 
 @dataclass
@@ -27,7 +24,7 @@ class Evaluation:
     season: int
     model_label: str
     metrics_by_step: dict[str, dict[str, list[float]]] | None = None
-    smoothing_season: int | None = None
+    baseline_labels: dict[str, str] = field(default_factory=dict)  # name -> with settings
     notes: dict[str, str] = field(default_factory=dict)  # metric -> why it is left out
     judged: Verdict | None = None  # the one verdict: outcome, sentence, caveats
     in_sample_points: int = 0  # scored points whose target row the model trained/validated on
@@ -38,11 +35,10 @@ class Evaluation:
         return span_name(self.in_sample_points, len(self.predictions))
 
     def labels(self) -> dict[str, str]:
-        """Display names: the model's, then each baseline's with its settings."""
-        smoothing = ("exp. smoothing, damped" + (f", season {self.smoothing_season}"
-                                                 if self.smoothing_season else ""))
-        return {"model": self.model_label, **BASELINE_LABELS, "exp_smoothing": smoothing,
-                "seasonal_naive": f"seasonal naive ({self.season})"}
+        """Display names: the model's, then each baseline's with its settings (the same names
+        the verdict uses)."""
+        return {"model": self.model_label, **BASELINE_LABELS,
+                "seasonal_naive": f"seasonal naive ({self.season})", **self.baseline_labels}
 
     def table(self) -> pd.DataFrame:
         """Forecasters as rows, metrics as columns, model first."""
@@ -160,6 +156,7 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
     horizon = model_predictions.shape[1]
     start = int(positions[0])
     baselines = all_baselines(y, positions, horizon, season, fit_end=start)
+    labels = baseline_labels(y, season, fit_end=start)
     forecasts = {"model": model_predictions, **baselines}
     targets = positions[:, None] + np.arange(horizon)[None, :]
     actual = y[targets]
@@ -182,10 +179,9 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
     judged = judge(metrics, model_label, rows=len(np.unique(targets)), best_epoch=best_epoch,
                    span=span_name(in_sample, targets.size),
                    seen_note=seen_note(in_sample, targets.size, trained_until, first_unseen),
-                   labels={**BASELINE_LABELS, "seasonal_naive": f"seasonal naive ({season})"})
+                   labels=labels)
     return Evaluation(metrics, table, judged.text, horizon, season, model_label,
-                      steps, smoothing_season(season, start), _notes(actual, scale, metrics),
-                      judged, in_sample)
+                      steps, labels, _notes(actual, scale, metrics), judged, in_sample)
 
 
 def rows_seen(data_info: dict[str, Any], series: Any) -> int:

@@ -25,7 +25,7 @@ BEATS, NO_BETTER, WORSE, NOT_COMPUTABLE = "beats", "no_better", "worse", "not_co
 _PHRASE = {BEATS: "beats {}", NO_BETTER: "no better than {}", WORSE: "does NOT beat {}",
            NOT_COMPUTABLE: "not comparable with {}"}
 SHORT_NAMES = {"naive": "naive", "seasonal_naive": "seasonal naive", "drift": "drift",
-               "exp_smoothing": "exp. smoothing"}
+               "exp_smoothing": "exp. smoothing", "theta": "Theta"}
 _SHORT = {outcome: phrase.format("naive") for outcome, phrase in _PHRASE.items()}
 NAIVE_TEXT = "repeating the last value"
 

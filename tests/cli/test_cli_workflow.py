@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from forecaster.cli import main
+from forecaster.forecasting.baselines import BASELINES
 
 SMALL = ["--cell", "gru", "--num-layers", "1", "--hidden-size", "8", "--lookback", "20", "--epochs",
          "3", "--patience", "0", "--quiet"]
@@ -34,15 +35,14 @@ def test_train_writes_a_complete_run_directory(run_dir):
     assert names == ["forecast.csv", "loss.png", "metrics.json", "model", "model_card.md",
                      "plot.png", "predictions.csv"]
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert set(metrics["metrics"]) == {"model", "naive", "seasonal_naive", "drift",
-                                       "exp_smoothing"}
+    assert list(metrics["metrics"]) == ["model", *BASELINES]
+    assert list(metrics["baselines"]) == list(BASELINES)
     assert set(metrics["metrics"]["model"]) == {"rmse", "mae", "mape", "smape", "mase"}
     assert metrics["data"]["train_rows"] + metrics["data"]["validation_rows"] + \
         metrics["data"]["test_rows"] == 1258
     assert metrics["training"]["repeatable"].startswith("yes: seed 0")
     predictions = pd.read_csv(run_dir / "predictions.csv")
-    assert list(predictions.columns) == ["date", "step", "actual", "model", "naive",
-                                         "seasonal_naive", "drift", "exp_smoothing"]
+    assert list(predictions.columns) == ["date", "step", "actual", "model", *BASELINES]
     # horizon 2: every test origin whose two targets are known is scored
     assert len(predictions) == 2 * (metrics["data"]["test_rows"] - 1)
     forecast = pd.read_csv(run_dir / "forecast.csv")
@@ -55,7 +55,7 @@ def test_train_prints_the_table_and_a_verdict(goog_csv, tmp_path):
     result = CliRunner().invoke(main, ["train", str(goog_csv), "-t", "Close", *SMALL,
                                        "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
-    for text in ("last value (naive)", "seasonal naive", "drift", "exp. smoothing",
+    for text in ("last value (naive)", "seasonal naive", "drift", "exp. smoothing", "Theta",
                  "repeating the last value", "RMSE", "MASE"):
         assert text in result.output
 

@@ -9,6 +9,9 @@ import pandas as pd
 import pytest
 
 from forecaster.forecasting.baselines import (
+    BASELINES,
+    all_baselines,
+    baseline_labels,
     drift,
     exp_smoothing,
     naive,
@@ -70,6 +73,74 @@ def test_smoothing_is_seasonal_only_for_short_seasons_with_enough_history():
     assert smoothing_season(48, 40_000) is None  # would take minutes to estimate
     assert smoothing_season(12, 30) is None
     assert smoothing_season(1, 1000) is None
+
+
+@pytest.fixture(scope="module")
+def co2(goog_csv) -> np.ndarray:
+    """Weekly CO2 at Mauna Loa (season 52), its gaps filled by straight lines."""
+    return pd.read_csv(goog_csv.parent / "co2_weekly.csv")["co2"].interpolate().to_numpy(float)
+
+
+def test_long_seasons_are_removed_before_smoothing_and_put_back(co2):
+    """Season 52: the damped-trend model is fitted on the classically adjusted series and
+    each forecast multiplied by its week's index (statsmodels run by hand from each origin)."""
+    from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
+
+    from forecaster.forecasting.statistical import seasonal_profile
+
+    fit_end, horizon = 1700, 60
+    positions = np.array([1700, 1901, 2200])
+    ours = exp_smoothing(co2, positions, horizon, fit_end=fit_end, season=52)
+    profile = seasonal_profile(co2[:fit_end], 52)
+    assert profile.season == 52 and profile.multiplicative
+    adjusted = profile.adjust(co2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = ExponentialSmoothing(adjusted[:fit_end], trend=True, damped_trend=True,
+                                      initialization_method="estimated").fit(disp=False)
+        for row, origin in enumerate(positions):
+            rows = origin + np.arange(horizon)
+            expected = profile.restore(fitted.apply(adjusted[:origin]).forecast(horizon), rows)
+            np.testing.assert_allclose(ours[row], expected, rtol=1e-8)
+
+
+def test_deseasonalised_smoothing_ignores_the_future(co2):
+    positions = np.array([1800, 2000])
+    before = exp_smoothing(co2, positions, 52, fit_end=1700, season=52)
+    changed = co2.copy()
+    changed[1800:] = 0.0
+    np.testing.assert_array_equal(before[0], exp_smoothing(changed, positions[:1], 52, 1700,
+                                                           52)[0])
+
+
+def test_seasonal_references_beat_seasonal_naive_a_year_ahead_on_weekly_co2(co2):
+    """The non-seasonal smoothing used here before scored MASE 2.61, twice seasonal naive."""
+    from forecaster.forecasting.metrics import mase_scale, point_metrics
+
+    start, horizon = 1713, 52
+    positions = np.arange(start, len(co2) - horizon + 1)
+    forecasts = all_baselines(co2, positions, horizon, season=52, fit_end=start)
+    assert tuple(forecasts) == BASELINES
+    actual = co2[positions[:, None] + np.arange(horizon)]
+    scale = mase_scale(co2[:start], 52)
+    mase = {name: point_metrics(actual, pred, scale)["mase"] for name, pred in forecasts.items()}
+    assert mase["exp_smoothing"] < 0.95 * mase["seasonal_naive"]
+    assert mase["theta"] < 0.85 * mase["seasonal_naive"]
+
+
+def test_labels_name_the_season_each_reference_used(passengers, co2):
+    air = baseline_labels(passengers, 12, fit_end=108)
+    assert air["exp_smoothing"] == "exp. smoothing, damped, season 12"
+    assert air["theta"] == "Theta, season 12"
+    assert air["seasonal_naive"] == "seasonal naive (12)"
+    weekly = baseline_labels(co2, 52, fit_end=1713)
+    assert weekly["exp_smoothing"] == "exp. smoothing, damped, deseasonalised (season 52)"
+    assert weekly["theta"] == "Theta, season 52"
+    noise = np.random.default_rng(3).normal(size=400)
+    flat = baseline_labels(noise, 52, fit_end=300)
+    assert flat["exp_smoothing"] == "exp. smoothing, damped"
+    assert flat["theta"] == "Theta, not seasonal"
+    assert tuple(flat) == BASELINES
 
 
 def test_point_metrics_by_definition():

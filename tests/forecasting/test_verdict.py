@@ -165,7 +165,8 @@ def test_a_model_worse_than_a_seasonal_baseline_is_not_called_skilful():
     assert payload["skill_vs_best_baseline"] < 0
     text = evaluation.verdict
     assert text.startswith("The LSTM (3x50) does NOT beat the strongest baseline, "
-                           "exponential smoothing: test MASE ")
+                           "exp. smoothing, damped, season 12: test MASE ")
+    assert evaluation.labels()[best] in text  # the table's name for it, settings included
     assert "Do not read skill into it." in text
     assert text.index("strongest baseline") < text.index("Against repeating the last value")
     assert payload["verdict_short"].startswith("does NOT beat ")

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from forecaster.forecasting.baselines import BASELINES
 from forecaster.tracking.uri import redact
 
 pytestmark = [pytest.mark.tracking, pytest.mark.slow]  # a real mlflow server
@@ -129,7 +130,7 @@ def test_final_metrics_beside_the_baselines(registered_run):
                  "exp_smoothing_rmse", "skill_vs_naive", "best_epoch"):
         assert name in logged, name
     assert logged["test_rmse"] == pytest.approx(scores["model"]["rmse"])
-    for baseline in ("naive", "seasonal_naive", "drift", "exp_smoothing"):
+    for baseline in BASELINES:
         assert logged[f"{baseline}_rmse"] == pytest.approx(scores[baseline]["rmse"])
     assert logged["skill_vs_naive"] == pytest.approx(registered_run.metrics["skill_vs_naive"])
     assert logged["skill_vs_naive"] == pytest.approx(
@@ -278,7 +279,7 @@ def test_models_show_by_alias(champion, registered_run, cli):
     assert shown["test_rmse"] == pytest.approx(logged["test_rmse"])
     assert shown["baseline_rmse"] == pytest.approx(
         {name: logged[f"{name}_rmse"]
-         for name in ("naive", "seasonal_naive", "drift", "exp_smoothing")})
+         for name in BASELINES})
     assert shown["skill_vs_naive"] == pytest.approx(logged["skill_vs_naive"])
     assert shown["verdict"] == registered_run.metrics["verdict"]
     assert shown["data"]["fingerprint"] == registered_run.metrics["data"]["fingerprint"]
