@@ -78,7 +78,7 @@ def _target_rows(positions: np.ndarray, horizon: int) -> np.ndarray:
 
 
 def exp_smoothing(y: np.ndarray, positions: np.ndarray, horizon: int, fit_end: int,
-                  season: int = 1, profile: SeasonalProfile | None = None) -> np.ndarray:
+                  season: int = 1) -> np.ndarray:
     """Holt-Winters exponential smoothing with a damped trend (statsmodels' state-space model),
     seasonal when `smoothing_season` allows, else on the series seasonally adjusted by
     `smoothing_profile` (any season length), the seasonality restored afterwards.
@@ -86,13 +86,11 @@ def exp_smoothing(y: np.ndarray, positions: np.ndarray, horizon: int, fit_end: i
     Parameters are estimated once on y[:fit_end] (the history before the scored span); the
     fitted model then filters the whole series in one pass, and each window's forecasts are
     projected from the state predicted at its origin: no refit per point, no look at the future.
-    `profile`: the seasonal profile already computed by `smoothing_profile`, if any.
     """
     from statsmodels.tsa.statespace.exponential_smoothing import ExponentialSmoothing
 
     seasonal = smoothing_season(season, fit_end)
-    if profile is None:
-        profile = smoothing_profile(y[:fit_end], season)
+    profile = smoothing_profile(y[:fit_end], season)
     x = profile.adjust(y[:max(positions.max(), fit_end)])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
