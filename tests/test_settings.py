@@ -29,7 +29,8 @@ GUNPOINT = DATASETS / "ucr" / "GunPoint"
 
 # every setting away from its default, so that a dropped one shows
 FORECAST = {"cell": "gru", "hidden_size": 8, "num_layers": 2, "lookback": 12, "horizon": 2,
-            "window_norm": "none", "dropout": 0.1, "bidirectional": True, "pooling": "mean",
+            "window_norm": "none", "combine": "none", "dropout": 0.1, "bidirectional": True,
+            "pooling": "mean",
             "epochs": 2, "batch_size": 32, "learning_rate": 0.01, "optimizer": "rmsprop",
             "patience": 0, "min_delta": 0.01, "clip_norm": 0.5, "seed": 3, "device": "cpu",
             "amp": False}

@@ -23,7 +23,7 @@ from forecaster.cli.tracking_options import (
     tracking_options,
 )
 from forecaster.core.config import CELLS, POOLINGS
-from forecaster.data.choices import WINDOW_NORMS
+from forecaster.data.choices import COMBINES, WINDOW_NORMS
 from forecaster.training.config import DEVICES, OPTIMIZERS
 
 EXAMPLES = """
@@ -35,8 +35,12 @@ Examples:
   # a GRU forecasting 5 business days at once, with two extra inputs
   forecaster train datasets/GOOG.csv -t Close --features Open,Volume --cell gru --horizon 5
 \b
+  # the network alone, without the Theta half of the default forecast
+  forecaster train datasets/airpassengers.csv --horizon 12 --combine none
+\b
   # the tutorial's behaviour (levels, 100-day windows), to see the difference
-  forecaster train datasets/GOOG.csv -t Close --window-norm none --lookback 100 --out runs/tutorial
+  forecaster train datasets/GOOG.csv -t Close --window-norm none --combine none --lookback 100 \\
+      --out runs/tutorial
 """
 
 
@@ -58,10 +62,17 @@ Examples:
                    "half-hourly).")
 @click.option("--horizon", default=1, show_default=True,
               help="Steps predicted at once (directly, one output each).")
-@click.option("--window-norm", type=click.Choice(WINDOW_NORMS), default="last",
+@click.option("--window-norm", type=click.Choice(WINDOW_NORMS), default="auto",
               show_default=True,
-              help="'last': each window relative to its last value (learn changes); 'none': "
-                   "raw scaled levels, as in the Keras tutorial.")
+              help="What the network learns corrections to. 'last': the window's last value "
+                   "(it learns changes); 'season': the value one season earlier (seasonal "
+                   "naive); 'auto': whichever of the two forecasts the training rows better; "
+                   "'none': raw scaled levels, as in the Keras tutorial.")
+@click.option("--combine", type=click.Choice(COMBINES), default="theta", show_default=True,
+              help="'theta': the forecast is the mean of the network's and the Theta "
+                   "method's (fitted on the same training rows): a combination is more robust "
+                   "than either on short or strongly seasonal series; 'none': the network "
+                   "alone.")
 @click.option("--test-size", default=0.25, show_default=True,
               help="Fraction of rows, at the end, held out for testing.")
 @click.option("--val-size", default=0.1, show_default=True,
@@ -102,7 +113,7 @@ Examples:
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
           fill: str | None, encoding: str, cell: str, num_layers: int, hidden_size: int,
           bidirectional: bool, pooling: str, dropout: float, lookback: int | None, horizon: int,
-          window_norm: str, test_size: float, val_size: float, season: int | None,
+          window_norm: str, combine: str, test_size: float, val_size: float, season: int | None,
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
           patience: int | None, min_delta: float, clip_norm: float, seed: int, device: str,
           threads: int | None, amp: bool,
@@ -117,8 +128,9 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
 
     The series is split in time order (train | validation | test), MinMax-scaled with bounds
     from the training rows only, cut into sliding windows and fed to the network. The test
-    span is scored in original units beside last-value, seasonal-naive, drift and
-    exponential-smoothing forecasts on the same points.
+    span is scored in original units beside last-value, seasonal-naive, drift,
+    exponential-smoothing and Theta forecasts on the same points. By default the model's
+    forecast is the mean of the network's and Theta's (--combine none: the network alone).
     """
     from forecaster.data import load_series
     from forecaster.data.printable import printable

@@ -7,5 +7,11 @@ from typing import Literal
 FillMethod = Literal["ffill", "interpolate", "drop"]
 FILL_METHODS: tuple[str, ...] = ("ffill", "interpolate", "drop")
 
-WindowNorm = Literal["last", "none"]
-WINDOW_NORMS: tuple[str, ...] = ("last", "none")
+# "auto" is decided at fit time (last or season) and saved as what was decided
+WindowNorm = Literal["auto", "last", "season", "none"]
+WINDOW_NORMS: tuple[str, ...] = ("auto", "last", "season", "none")
+
+# what the network's forecast is averaged with: "theta" (the Theta method fitted on the same
+# training rows; forecast combinations were the most robust result of the M competitions), "none"
+Combine = Literal["theta", "none"]
+COMBINES: tuple[str, ...] = ("theta", "none")

@@ -48,3 +48,19 @@ def future_dates(last: pd.Timestamp, steps: int, frequency: str | None,
     else:
         offset = index.to_series().diff().dropna().mode().iloc[0]
     return pd.DatetimeIndex([last + offset * (i + 1) for i in range(steps)])
+
+
+def steps_between(start: pd.Timestamp, end: pd.Timestamp, frequency: str | None) -> int | None:
+    """How many `frequency` steps lead from `start` to `end` (negative when `end` is earlier),
+    or None when there is no frequency or `end` is not on `start`'s grid. Seasonal
+    profiles use it to give a row its phase in any file, not only the one trained on."""
+    if frequency is None or start == end:
+        return None if frequency is None else 0
+    first, last = (start, end) if start < end else (end, start)
+    try:
+        grid = pd.date_range(first, last, freq=frequency)
+    except (ValueError, TypeError):  # a frequency pandas cannot lay out between these dates
+        return None
+    if len(grid) == 0 or grid[0] != first or grid[-1] != last:
+        return None
+    return (len(grid) - 1) * (1 if start < end else -1)

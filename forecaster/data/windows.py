@@ -34,6 +34,7 @@ class WindowBatches:
     lookback: int
     horizon: int
     norm: WindowNorm = "last"
+    season: int = 1  # norm "season": targets relative to the value one season before each
 
     def __post_init__(self) -> None:
         # Strided views, no copies: (time - lookback + 1, columns, lookback) and (.., horizon).
@@ -42,29 +43,36 @@ class WindowBatches:
 
     @classmethod
     def from_array(cls, scaled: np.ndarray, positions: np.ndarray, lookback: int, horizon: int,
-                   norm: WindowNorm = "last") -> WindowBatches:
+                   norm: WindowNorm = "last", season: int = 1) -> WindowBatches:
         series = torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))
-        return cls(series, torch.as_tensor(positions, dtype=torch.long), lookback, horizon, norm)
+        return cls(series, torch.as_tensor(positions, dtype=torch.long), lookback, horizon, norm,
+                   season)
 
     def __len__(self) -> int:
         return len(self.positions)
 
     def to(self, device: torch.device) -> WindowBatches:
         return WindowBatches(self.series.to(device), self.positions.to(device), self.lookback,
-                             self.horizon, self.norm)
+                             self.horizon, self.norm, self.season)
 
     def inputs(self, rows: torch.Tensor) -> torch.Tensor:
         """(batch, lookback, columns) inputs for the windows at `rows` of `positions`."""
         t = self.positions[rows]
         x = self._inputs[t - self.lookback].transpose(1, 2)
-        if self.norm == "last":
+        if self.norm != "none":
             x = x - x[:, -1:, :]
         return x
 
     def levels(self, rows: torch.Tensor) -> torch.Tensor:
-        """(batch, 1) level subtracted from the targets: the last observed target value."""
+        """(batch, 1) or (batch, horizon) reference subtracted from the targets: the last
+        observed target value ("last"), or for each step the latest value one whole number of
+        seasons before it ("season": seasonal naive, never past the origin)."""
         t = self.positions[rows]
-        if self.norm == "last":
+        if self.norm == "season" and self.season > 1:
+            steps = torch.arange(1, self.horizon + 1, device=t.device)
+            back = self.season * torch.ceil(steps / self.season).long()
+            return self.series[t[:, None] + steps[None, :] - 1 - back[None, :], 0]
+        if self.norm != "none":
             return self.series[t - 1, 0].unsqueeze(1)
         return torch.zeros(len(t), 1, dtype=self.series.dtype, device=self.series.device)
 

@@ -27,6 +27,8 @@ HISTORY_TAIL = "history_tail.csv"  # the last `lookback` raw rows: an input exam
 UNTRAINED_FORECAST = {
     "last": "its forecasts are the reference it is relative to (the last value) moved by what "
             "an untrained network outputs, not by a learned change",
+    "season": "its forecasts are the reference it is relative to (the value one season "
+              "earlier) moved by what an untrained network outputs, not by a learned change",
     "none": "its forecasts are what an untrained network outputs, not learned from the series"}
 
 
@@ -67,7 +69,7 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
                      "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
                      "barely_trained": barely_trained(history),
                      "barely_trained_note": barely_trained_note(
-                         history, UNTRAINED_FORECAST.get(model.window_norm,
+                         history, UNTRAINED_FORECAST.get(model.window_norm_,
                                                          UNTRAINED_FORECAST["none"])),
                      "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
                      "seconds_per_epoch": round(history.seconds_per_epoch, 4),

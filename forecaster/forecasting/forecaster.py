@@ -26,6 +26,8 @@ from forecaster.data import (
     season_length,
     target_positions,
 )
+from forecaster.data.choices import COMBINES
+from forecaster.data.frequency import steps_between
 from forecaster.data.scaling import inverse_target
 from forecaster.data.split import default_lookback
 from forecaster.errors import ConfigError, DataError, ModelFileError
@@ -36,6 +38,7 @@ from forecaster.estimator_checks import (
     is_fitted,
     saved_params,
 )
+from forecaster.forecasting.baselines import naive, seasonal_naive
 from forecaster.forecasting.evaluation import (
     Evaluation,
     evaluate_forecasts,
@@ -48,6 +51,7 @@ from forecaster.forecasting.persistence import (
     saved_train_config,
     write_model_dir,
 )
+from forecaster.forecasting.statistical import ThetaParams, fit_theta, theta_forecasts
 from forecaster.output import atomic_directory
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.checkpoint import Checkpoint
@@ -68,6 +72,20 @@ def check_season(season: Any, history: int, source: str) -> None:
                           f"'{source}' before the scored span: seasonal naive and MASE need "
                           f"one full season of history. Use a smaller --season, or leave it "
                           f"out (the default comes from the frequency).")
+
+
+def reference_ratio(y: np.ndarray, season: int, horizon: int) -> float | None:
+    """Mean absolute error of seasonal naive over that of the last value, forecasting
+    `horizon` steps from every origin of the training rows `y` (None: no season, too few rows,
+    or a perfect last-value fit)."""
+    first = season * -(-horizon // season)  # seasonal naive reaches this far back
+    if season <= 1 or len(y) < first + horizon + season:
+        return None
+    positions = np.arange(first, len(y) - horizon + 1)
+    targets = y[positions[:, None] + np.arange(horizon)[None, :]]
+    last = np.abs(targets - naive(y, positions, horizon)).mean()
+    seasonal = np.abs(targets - seasonal_naive(y, positions, horizon, season)).mean()
+    return float(seasonal / last) if last > 0 and np.isfinite(seasonal / last) else None
 
 
 def _as_date(start: Any, index: pd.DatetimeIndex) -> pd.Timestamp:
@@ -109,9 +127,9 @@ class Forecaster(BaseEstimator):
     """
 
     def __init__(self, cell: str = "lstm", hidden_size: int = 50, num_layers: int = 3,
-                 lookback: int | None = None, horizon: int = 1, window_norm: str = "last",
+                 lookback: int | None = None, horizon: int = 1, window_norm: str = "auto",
                  dropout: float = 0.0, bidirectional: bool = False, pooling: str = "last",
-                 training: TrainConfig | None = None) -> None:
+                 combine: str = "theta", training: TrainConfig | None = None) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -121,6 +139,7 @@ class Forecaster(BaseEstimator):
         self.dropout = dropout
         self.bidirectional = bidirectional
         self.pooling = pooling
+        self.combine = combine
         self.training = training
 
     # ------------------------------------------------------------------ validation and set-up
@@ -130,10 +149,14 @@ class Forecaster(BaseEstimator):
         if self.window_norm not in WINDOW_NORMS:
             raise ConfigError(f"window_norm={self.window_norm!r} is not known; use one of "
                               f"{', '.join(WINDOW_NORMS)}.")
+        if self.combine not in COMBINES:
+            raise ConfigError(f"combine={self.combine!r} is not known; use one of "
+                              f"{', '.join(COMBINES)} (none: the network's forecast alone).")
 
     @property
     def label(self) -> str:
-        return cell_label(self)
+        """e.g. 'LSTM (3x50) + Theta': what the forecast is, combination included."""
+        return cell_label(self) + (" + Theta" if self.combine == "theta" else "")
 
     def _encoder_config(self, input_size: int) -> EncoderConfig:
         return EncoderConfig(input_size=input_size, cell=self.cell, hidden_size=self.hidden_size,
@@ -158,6 +181,7 @@ class Forecaster(BaseEstimator):
         `checkpoint` (batch jobs) saves and resumes training state per epoch."""
         self._check_params()
         self.lookback_ = self.lookback_for(series, train_end)
+        self.window_norm_ = self.norm_for([series], [train_end])
         scaler, train, val = self.span_windows(series, train_end, val_end)
         self.train_network(train, val, series.values.shape[1], reporter, checkpoint)
         self.remember_span(series, scaler, train_end, val_end)
@@ -169,6 +193,19 @@ class Forecaster(BaseEstimator):
         if self.lookback is not None:
             return int(self.lookback)
         return default_lookback(train_end, season_length(series.frequency), self.horizon)
+
+    def norm_for(self, series: list[SeriesData], train_ends: list[int]) -> str:
+        """The window normalisation to train with: the one given, or for "auto" the reference
+        that forecasts the training rows better, h steps ahead: the last value ("last") or the
+        value one season before ("season"), by the geometric mean over `series` of their
+        mean-absolute-error ratio. The network then learns corrections to the better one."""
+        if self.window_norm != "auto":
+            return self.window_norm
+        ratios = [reference_ratio(item.values[:end, 0], season_length(item.frequency),
+                                  self.horizon) for item, end in zip(series, train_ends,
+                                                                      strict=True)]
+        ratios = [ratio for ratio in ratios if ratio is not None]
+        return "season" if ratios and float(np.mean(np.log(ratios))) < 0 else "last"
 
     def span_windows(self, series: SeriesData, train_end: int, val_end: int
                      ) -> tuple[Any, WindowBatches, WindowBatches]:
@@ -191,10 +228,11 @@ class Forecaster(BaseEstimator):
             raise DataError(f"'{series.source}' leaves no training window for lookback "
                             f"{lookback} and horizon {self.horizon} in its {train_end} "
                             f"training rows; {remedy}.")
+        season = season_length(series.frequency)
         train = WindowBatches.from_array(scaled[:train_end], train_pos, lookback,
-                                         self.horizon, self.window_norm)
+                                         self.horizon, self.window_norm_, season)
         val = WindowBatches.from_array(scaled[:val_end], val_pos, lookback, self.horizon,
-                                       self.window_norm)
+                                       self.window_norm_, season)
         return scaler, train, val
 
     def train_network(self, train: WindowBatches, val: WindowBatches, columns: int,
@@ -225,6 +263,10 @@ class Forecaster(BaseEstimator):
             "last_date": str(series.frame.index[val_end - 1]),
             "fit_fingerprint": series.head(val_end).fingerprint(),  # the rows it saw
         }
+        # the statistical half of the forecast, fitted on the same rows as the network
+        self.theta_ = (fit_theta(series.values[:val_end, 0], self.season_)
+                       if self.combine == "theta" else None)
+        self.anchor_ = str(series.frame.index[0]) if len(series.frame) else None
 
     # ------------------------------------------------------------------ prediction
     def _series(self, data: Any) -> SeriesData:
@@ -239,9 +281,24 @@ class Forecaster(BaseEstimator):
                             f"(it has {', '.join(series.frame.columns)}).")
         return series
 
-    def predict_positions(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def phase_of(self, series: SeriesData) -> int:
+        """The seasonal phase of the first row of `series` for the Theta half: counted in
+        steps of the frequency from the first row the model was fitted on, so any file of the
+        same series (a longer one, or only its recent rows) lines up with the same season."""
+        theta = getattr(self, "theta_", None)
+        if theta is None or not theta.profile.seasonal or not self.anchor_ or \
+                not isinstance(series.frame.index, pd.DatetimeIndex) or not len(series.frame):
+            return 0
+        anchor = _as_date(self.anchor_, series.frame.index)
+        steps = steps_between(anchor, series.frame.index[0], self.frequency_)
+        return 0 if steps is None else steps % theta.profile.season
+
+    def predict_positions(self, values: np.ndarray, positions: np.ndarray, phase: int = 0
+                          ) -> np.ndarray:
         """(windows, horizon) forecasts in original units for windows whose first target is at
-        each position; only rows before a position are read. One batched pass, no refits."""
+        each position; only rows before a position are read. One batched pass, no refits.
+        With `combine="theta"` each is the mean of the network's and Theta's forecasts
+        (`phase`: the seasonal phase of row 0, from `phase_of`)."""
         check_is_fitted(self)
         if len(positions) == 0:
             return np.empty((0, self.horizon))
@@ -249,7 +306,7 @@ class Forecaster(BaseEstimator):
         # the window source needs targets only for training; pad so unfold has the last window
         padded = np.vstack([scaled, np.zeros((self.horizon, scaled.shape[1]))])
         windows = WindowBatches.from_array(padded, positions, self.lookback_, self.horizon,
-                                           self.window_norm)
+                                           self.window_norm_, self.season_)
         device = next(self.network_.parameters()).device
         windows = windows.to(device)
         outputs = []
@@ -262,6 +319,10 @@ class Forecaster(BaseEstimator):
                 outputs.append(windows.restore(rows, out).float().cpu().numpy())
         with np.errstate(over="ignore", invalid="ignore"):
             result = inverse_target(self.scaler_, np.concatenate(outputs).astype(np.float64))
+            theta = getattr(self, "theta_", None)
+            if theta is not None:
+                result = (result + theta_forecasts(theta, values[:, 0], positions,
+                                                   self.horizon, phase)) / 2
         if not np.isfinite(result).all():
             raise ModelFileError(
                 f"The model gave {int((~np.isfinite(result)).sum())} forecast value(s) that are "
@@ -303,7 +364,7 @@ class Forecaster(BaseEstimator):
         check_is_fitted(self)
         series = self._series(data)
         positions = self._positions_from(series, start)
-        predictions = self.predict_positions(series.values, positions)
+        predictions = self.predict_positions(series.values, positions, self.phase_of(series))
         targets = positions[:, None] + np.arange(self.horizon)[None, :]
         return pd.DataFrame({
             "date": series.frame.index[targets.ravel()],
@@ -328,7 +389,7 @@ class Forecaster(BaseEstimator):
         if season is None:  # the frequency's season where it fits, else none
             season = self.season_ if self.season_ < history else 1
         check_season(season, history, series.source)
-        predictions = self.predict_positions(series.values, positions)
+        predictions = self.predict_positions(series.values, positions, self.phase_of(series))
         return evaluate_forecasts(series.values[:, 0], series.frame.index, positions,
                                   predictions, season=season,
                                   model_label=self.label, by_step=by_step, seen_rows=seen,
@@ -343,7 +404,7 @@ class Forecaster(BaseEstimator):
         if n < self.lookback_:
             raise DataError(f"'{series.source}' has {n} rows; forecasting needs the last "
                             f"{self.lookback_} (the model's lookback).")
-        values = self.predict_positions(series.values, np.array([n]))[0]
+        values = self.predict_positions(series.values, np.array([n]), self.phase_of(series))[0]
         dates = future_dates(series.frame.index[-1], self.horizon, series.frequency or
                              self.frequency_, series.frame.index)
         return pd.DataFrame({"date": dates, "step": np.arange(1, self.horizon + 1),
@@ -364,7 +425,8 @@ class Forecaster(BaseEstimator):
     def fitted_params(self) -> dict[str, Any]:
         """The settings as trained: `saved_params` with the lookback used (a default of None
         is recorded as the number chosen), for config.json and metrics.json."""
-        return {**saved_params(self), "lookback": self.lookback_}
+        return {**saved_params(self), "lookback": self.lookback_,
+                "window_norm": self.window_norm_}
 
     def save_into(self, directory: Path) -> None:
         """Write config.json and weights.safetensors into an existing directory."""
@@ -379,6 +441,8 @@ class Forecaster(BaseEstimator):
             "season": self.season_,
             "scaler": scaler_state(self.scaler_),
             "data": self.data_info_,
+            **({"combination": {"method": "theta", "theta": self.theta_.to_dict(),
+                                "anchor": self.anchor_}} if self.theta_ is not None else {}),
             "training": {**asdict(self.train_config_), "epochs_run": history.epochs_run,
                          "best_epoch": history.best_epoch, "device": history.device,
                          "interrupted": history.interrupted},
@@ -389,7 +453,9 @@ class Forecaster(BaseEstimator):
     def load(cls, path: str | Path) -> Forecaster:
         """Load a saved model directory onto the CPU (no unpickling)."""
         config, state = read_model_dir(path, kind="forecaster")  # schema-checked
-        model = cls(**config["params"], training=saved_train_config(config["training"], path))
+        # a model saved before combinations existed is the network alone
+        params = {"combine": "none", **config["params"]}
+        model = cls(**params, training=saved_train_config(config["training"], path))
         model.encoder_config_ = EncoderConfig(**config["encoder"])
         model.network_ = load_weights(
             lambda: EncoderWithHead(model.encoder_config_, model.horizon), state, path)
@@ -399,6 +465,16 @@ class Forecaster(BaseEstimator):
         model.frequency_, model.season_ = config["frequency"], config["season"]
         model.data_info_ = config["data"]
         model.lookback_ = model.lookback  # saved as the number trained with
+        model.window_norm_ = model.window_norm  # saved as the normalisation trained with
+        combination = config.get("combination")
+        model.theta_ = ThetaParams.from_dict(combination["theta"]) if combination else None
+        model.anchor_ = combination["anchor"] if combination else None
+        if (model.theta_ is None) != (model.combine == "none"):
+            raise ModelFileError(f"{Path(path) / 'config.json'}: params.combine is "
+                                 f"{model.combine!r} but the file "
+                                 f"{'has no' if model.theta_ is None else 'has a'} "
+                                 f"'combination' block; the file was edited or is broken. "
+                                 f"Train the model again.")
         model.history_ = History(best_epoch=config["training"]["best_epoch"],
                                  device=config["training"]["device"])
         return model

@@ -31,7 +31,7 @@ def _joined(parts: list[WindowBatches]) -> WindowBatches:
         offset += len(part.series)
     first = parts[0]
     return WindowBatches(torch.cat(series), torch.cat(positions), first.lookback, first.horizon,
-                         first.norm)
+                         first.norm, first.season)
 
 
 def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
@@ -46,6 +46,7 @@ def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
     # one window length for every series: the smallest each one's training rows allow
     model.lookback_ = min(model.lookback_for(item, split.train_end)
                           for item, split in zip(series, splits, strict=True))
+    model.window_norm_ = model.norm_for(series, [split.train_end for split in splits])
     prepared = [model.span_windows(item, split.train_end, split.val_end)
                 for item, split in zip(series, splits, strict=True)]
     train = _joined([train for _, train, _ in prepared])

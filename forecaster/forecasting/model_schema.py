@@ -70,7 +70,8 @@ class EncoderSchema(_EncoderParams):
 class ForecasterParams(_EncoderParams):
     lookback: Annotated[int, Field(ge=1, le=MAX_STEPS)]
     horizon: Annotated[int, Field(ge=1, le=MAX_STEPS)]
-    window_norm: Literal["last", "none"]
+    window_norm: Literal["last", "season", "none"]  # as trained ("auto" is saved decided)
+    combine: Literal["theta", "none"] = "none"  # absent in files saved before combinations
 
 
 class TextParams(_EncoderParams):
@@ -113,9 +114,35 @@ class _ModelFile(_Open):
                                  f"encoder.{name} ({getattr(self.encoder, name)!r})")
 
 
+class SeasonalProfileSchema(_Strict):
+    season: Count
+    indices: Annotated[list[Finite], Field(max_length=MAX_STEPS)]
+    multiplicative: bool
+
+    @model_validator(mode="after")
+    def _one_index_per_phase(self) -> SeasonalProfileSchema:
+        if self.indices and len(self.indices) != self.season:
+            raise ValueError(f"profile.indices has {len(self.indices)} values for season "
+                             f"{self.season}")
+        return self
+
+
+class ThetaSchema(_Strict):
+    profile: SeasonalProfileSchema
+    alpha: Annotated[Finite, Field(gt=0.0, le=1.0)]
+    drift: Finite
+
+
+class CombinationSchema(_Strict):
+    method: Literal["theta"]
+    theta: ThetaSchema
+    anchor: str | None
+
+
 class ForecasterFile(_ModelFile):
     kind: Literal["forecaster"]
     params: ForecasterParams
+    combination: CombinationSchema | None = None
     target: str
     features: list[str]
     frequency: str | None

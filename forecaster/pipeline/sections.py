@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from forecaster.classification.case_files import DATA_KINDS
 from forecaster.core.config import CELLS, POOLINGS
-from forecaster.data.choices import FILL_METHODS, WINDOW_NORMS
+from forecaster.data.choices import COMBINES, FILL_METHODS, WINDOW_NORMS
 from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
 from forecaster.pipeline.fields import (
     Columns,
@@ -86,7 +86,9 @@ class Split(Section):
 class Preprocessing(Section):
     lookback: integer_from(2, MAX_STEPS) | None = None  # past steps read; null: from the series
     horizon: integer_from(1, MAX_STEPS) = 1  # steps ahead it predicts
-    window_norm: choice(WINDOW_NORMS) = "last"  # divide each window by its last value
+    # what the network learns corrections to: last value, seasonal naive, auto (the better one
+    # on the training rows), none (raw levels)
+    window_norm: choice(WINDOW_NORMS) = "auto"
 
 
 class Encoder(Section):
@@ -98,6 +100,7 @@ class Encoder(Section):
     bidirectional: StrictBool = False
     dropout: FractionOrZero = 0.0
     pooling: choice(POOLINGS) = "last"
+    combine: choice(COMBINES) = "theta"  # the forecast: mean of the network's and Theta's
 
 
 class Training(Section):

@@ -151,8 +151,8 @@ def test_a_huge_number_in_set_is_refused(tmp_path):
     assert_user_error(result, "--set model.num_layers=999", "a number with 5,001 characters")
 
 
-@pytest.mark.parametrize(("option", "value", "need"), [("--test-size", "1e-300", "5.0e+299"),
-                                                       ("--val-size", "1e-300", "6.7e+299")])
+# (a vanishing --val-size is no longer refused: the validation part holds one horizon at least)
+@pytest.mark.parametrize(("option", "value", "need"), [("--test-size", "1e-300", "5.0e+299")])
 def test_a_vanishing_fraction_is_refused_at_once(tmp_path, option, value, need):
     """The rows needed were counted up one at a time: about 1e300 steps, a hang."""
     import signal

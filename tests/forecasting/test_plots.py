@@ -66,7 +66,7 @@ def test_a_multi_step_model_says_which_step_it_draws():
         ax = fig.axes[0]
         assert "1 step ahead" in ax.get_title() and "forecasts 12 steps" in ax.get_title()
         labels = [item.get_label() for item in ax.get_lines()]
-        assert "GRU (1x4), 1 step ahead (of 12)" in labels
+        assert "GRU (1x4) + Theta, 1 step ahead (of 12)" in labels
         assert "last value (naive), 1 step ahead (of 12)" in labels
         # the last test year is drawn as test actuals, not as grey history
         assert pd.Timestamp(line(ax, "history").get_xdata()[-1]) < test_start
