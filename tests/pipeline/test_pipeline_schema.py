@@ -32,9 +32,10 @@ def error_of(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> str:
     return str(caught.value)
 
 
-def test_four_pipelines_are_shipped():
+def test_five_pipelines_are_shipped():
     assert [p.name for p in SHIPPED] == ["gafa_nightly.yaml", "goog_close_lstm.yaml",
-                                         "rotten_tomatoes_sentiment.yaml", "vic_elec_gru.yaml"]
+                                         "rotten_tomatoes_sentiment.yaml", "tourism_global.yaml",
+                                         "vic_elec_gru.yaml"]
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
@@ -89,7 +90,8 @@ def test_unknown_nested_key_names_file_key_valid_keys_and_suggestion(tmp_path):
     path = write(tmp_path, minimal("model:\n  hiden: 64\n"), "x.yaml")
     message = error_of(path)
     assert message == (f"{path}: unknown key 'model.hiden'. Valid keys under 'model': "
-                       f"bidirectional, cell, dropout, hidden_size, num_layers, pooling "
+                       f"bidirectional, cell, combine, dropout, hidden_size, num_layers, "
+                       f"pooling "
                        f"(did you mean 'hidden_size'?).")
 
 
