@@ -129,9 +129,11 @@ def backtest(**options: Any) -> None:
         steps = evaluation.metrics_by_step
         flat = column_cells([v for values in steps.values() for v in values["rmse"]])
         width = max(len(cell) for cell in flat) + 2
-        click.echo(f"  {'':<30}" + "".join(f"{f'+{h}':>{width}}"
-                                           for h in range(1, evaluation.horizon + 1)))
+        label = max(len(names[name]) for name in steps) + 2  # labels name their settings
+        click.echo(f"  {'':<{label}}" + "".join(f"{f'+{h}':>{width}}"
+                                                for h in range(1, evaluation.horizon + 1)))
         for row, name in enumerate(steps):
             cells = flat[row * evaluation.horizon:(row + 1) * evaluation.horizon]
-            click.echo(f"  {names[name]:<30}" + "".join(f"{cell:>{width}}" for cell in cells))
+            click.echo(f"  {names[name]:<{label}}" + "".join(f"{cell:>{width}}"
+                                                             for cell in cells))
     click.echo(f"\n{evaluation.verdict}")

@@ -64,8 +64,9 @@ def _best_baseline_line(summary: dict) -> list[str]:
     if not best or skill is None:
         return []
     metric = next(key for key in best if key != "name").upper()
-    return [f"Skill over the strongest baseline, {best['name']} (1 − {metric}/{metric} "
-            f"{best['name']}): {skill:+.3f}.", ""]
+    label = summary.get("baselines", {}).get(best["name"], best["name"])  # as in the table
+    return [f"Skill over the strongest baseline, {label} (1 − {metric}/{metric} "
+            f"{label}): {skill:+.3f}.", ""]
 
 
 def _barely_trained_lines(training: dict) -> list[str]:
