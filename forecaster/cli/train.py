@@ -189,6 +189,8 @@ def _print_report(result) -> None:
                f"points, horizon {evaluation.horizon}, original units.\n")
     click.echo(format_table(evaluation))
     click.echo(f"\n{evaluation.verdict}")
+    if result.model.combination_ is not None:
+        click.echo(result.model.combination_.describe())
     note = result.summary["training"]["barely_trained_note"]
     if note:
         click.echo(note)

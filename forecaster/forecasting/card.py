@@ -32,6 +32,7 @@ def model_card(summary: dict[str, Any]) -> str:
         f"- {model['cell']} encoder, {model['num_layers']} layer(s) of {model['hidden_size']}, "
         f"lookback {model['lookback']}, horizon {model['horizon']}, window normalisation "
         f"`{model['window_norm']}`, pooling {model['pooling']}",
+        *([f"- {model['combination']['sentence']}"] if model.get("combination") else []),
         f"- {training['optimizer']} lr {training['learning_rate']}, batch "
         f"{training['batch_size']}, "
         f"{training['epochs_run']} epochs run, best epoch {training['best_epoch']} kept, "

@@ -63,7 +63,11 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
         "data": {**model.data_info_, "path": _resolved(series.source), "target": series.target,
                  "features": series.features, "frequency": series.frequency,
                  "notes": series.notes, **split_rows},
-        "model": {**model.fitted_params(), "label": model.label},
+        "model": {**model.fitted_params(), "label": model.label,
+                  **({"combination": {"network_weight": model.combination_.network_weight,
+                                      "theta_weight": 1 - model.combination_.network_weight,
+                                      "sentence": model.combination_.describe()}}
+                     if model.combination_ is not None else {})},
         "training": {**asdict(config), "epochs_planned": history.epochs_planned,
                      "patience_used": history.patience, "epochs_run": history.epochs_run,
                      "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,

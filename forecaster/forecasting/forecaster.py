@@ -39,6 +39,7 @@ from forecaster.estimator_checks import (
     saved_params,
 )
 from forecaster.forecasting.baselines import naive, seasonal_naive
+from forecaster.forecasting.combination import ThetaCombination, fit_combination
 from forecaster.forecasting.evaluation import (
     Evaluation,
     evaluate_forecasts,
@@ -51,7 +52,6 @@ from forecaster.forecasting.persistence import (
     saved_train_config,
     write_model_dir,
 )
-from forecaster.forecasting.statistical import ThetaParams, fit_theta, theta_forecasts
 from forecaster.output import atomic_directory
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.checkpoint import Checkpoint
@@ -263,10 +263,15 @@ class Forecaster(BaseEstimator):
             "last_date": str(series.frame.index[val_end - 1]),
             "fit_fingerprint": series.head(val_end).fingerprint(),  # the rows it saw
         }
-        # the statistical half of the forecast, fitted on the same rows as the network
-        self.theta_ = (fit_theta(series.values[:val_end, 0], self.season_)
-                       if self.combine == "theta" else None)
-        self.anchor_ = str(series.frame.index[0]) if len(series.frame) else None
+        # the statistical half of the forecast, weighed against the network on the
+        # validation windows and fitted on the same rows as the network
+        self.combination_ = None
+        if self.combine == "theta":
+            self.combination_ = fit_combination(
+                lambda positions: self.network_forecasts(series.values, positions),
+                series.values[:, 0], train_end=train_end, val_end=val_end,
+                lookback=self.lookback_, horizon=self.horizon, season=self.season_,
+                anchor=str(series.frame.index[0]) if len(series.frame) else None)
 
     # ------------------------------------------------------------------ prediction
     def _series(self, data: Any) -> SeriesData:
@@ -285,23 +290,40 @@ class Forecaster(BaseEstimator):
         """The seasonal phase of the first row of `series` for the Theta half: counted in
         steps of the frequency from the first row the model was fitted on, so any file of the
         same series (a longer one, or only its recent rows) lines up with the same season."""
-        theta = getattr(self, "theta_", None)
-        if theta is None or not theta.profile.seasonal or not self.anchor_ or \
-                not isinstance(series.frame.index, pd.DatetimeIndex) or not len(series.frame):
+        combination = getattr(self, "combination_", None)
+        if combination is None or not combination.theta.profile.seasonal or \
+                not combination.anchor or not len(series.frame) or \
+                not isinstance(series.frame.index, pd.DatetimeIndex):
             return 0
-        anchor = _as_date(self.anchor_, series.frame.index)
+        anchor = _as_date(combination.anchor, series.frame.index)
         steps = steps_between(anchor, series.frame.index[0], self.frequency_)
-        return 0 if steps is None else steps % theta.profile.season
+        return 0 if steps is None else steps % combination.theta.profile.season
 
     def predict_positions(self, values: np.ndarray, positions: np.ndarray, phase: int = 0
                           ) -> np.ndarray:
         """(windows, horizon) forecasts in original units for windows whose first target is at
         each position; only rows before a position are read. One batched pass, no refits.
-        With `combine="theta"` each is the mean of the network's and Theta's forecasts
-        (`phase`: the seasonal phase of row 0, from `phase_of`)."""
+        With `combine="theta"` each is the weighted mean of the network's and Theta's
+        forecasts (`phase`: the seasonal phase of row 0, from `phase_of`)."""
         check_is_fitted(self)
         if len(positions) == 0:
             return np.empty((0, self.horizon))
+        result = self.network_forecasts(values, positions)
+        combination = getattr(self, "combination_", None)
+        if combination is not None:
+            with np.errstate(over="ignore", invalid="ignore"):
+                result = combination.forecasts(result, values[:, 0], positions, phase)
+        if not np.isfinite(result).all():
+            raise ModelFileError(
+                f"The model gave {int((~np.isfinite(result)).sum())} forecast value(s) that are "
+                f"NaN or infinite: its weights or scaler cannot produce a number for this data. "
+                f"The model (or its saved directory) is broken, or the series lies far outside "
+                f"the range it was trained on; train it again.")
+        return result
+
+    def network_forecasts(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """The network's half of `predict_positions`: (windows, horizon) in original units
+        (may hold NaN or inf from a broken model; `predict_positions` checks)."""
         scaled = self.scaler_.transform(values[: int(positions.max())])
         # the window source needs targets only for training; pad so unfold has the last window
         padded = np.vstack([scaled, np.zeros((self.horizon, scaled.shape[1]))])
@@ -318,18 +340,7 @@ class Forecaster(BaseEstimator):
                 out = self.network_(windows.inputs(rows))
                 outputs.append(windows.restore(rows, out).float().cpu().numpy())
         with np.errstate(over="ignore", invalid="ignore"):
-            result = inverse_target(self.scaler_, np.concatenate(outputs).astype(np.float64))
-            theta = getattr(self, "theta_", None)
-            if theta is not None:
-                result = (result + theta_forecasts(theta, values[:, 0], positions,
-                                                   self.horizon, phase)) / 2
-        if not np.isfinite(result).all():
-            raise ModelFileError(
-                f"The model gave {int((~np.isfinite(result)).sum())} forecast value(s) that are "
-                f"NaN or infinite: its weights or scaler cannot produce a number for this data. "
-                f"The model (or its saved directory) is broken, or the series lies far outside "
-                f"the range it was trained on; train it again.")
-        return result
+            return inverse_target(self.scaler_, np.concatenate(outputs).astype(np.float64))
 
     def _positions_from(self, series: SeriesData, start: Any) -> np.ndarray:
         n = len(series.frame)
@@ -441,8 +452,8 @@ class Forecaster(BaseEstimator):
             "season": self.season_,
             "scaler": scaler_state(self.scaler_),
             "data": self.data_info_,
-            **({"combination": {"method": "theta", "theta": self.theta_.to_dict(),
-                                "anchor": self.anchor_}} if self.theta_ is not None else {}),
+            **({"combination": self.combination_.to_dict()}
+               if self.combination_ is not None else {}),
             "training": {**asdict(self.train_config_), "epochs_run": history.epochs_run,
                          "best_epoch": history.best_epoch, "device": history.device,
                          "interrupted": history.interrupted},
@@ -467,12 +478,11 @@ class Forecaster(BaseEstimator):
         model.lookback_ = model.lookback  # saved as the number trained with
         model.window_norm_ = model.window_norm  # saved as the normalisation trained with
         combination = config.get("combination")
-        model.theta_ = ThetaParams.from_dict(combination["theta"]) if combination else None
-        model.anchor_ = combination["anchor"] if combination else None
-        if (model.theta_ is None) != (model.combine == "none"):
+        model.combination_ = ThetaCombination.from_dict(combination) if combination else None
+        if (model.combination_ is None) != (model.combine == "none"):
             raise ModelFileError(f"{Path(path) / 'config.json'}: params.combine is "
                                  f"{model.combine!r} but the file "
-                                 f"{'has no' if model.theta_ is None else 'has a'} "
+                                 f"{'has no' if combination is None else 'has a'} "
                                  f"'combination' block; the file was edited or is broken. "
                                  f"Train the model again.")
         model.history_ = History(best_epoch=config["training"]["best_epoch"],

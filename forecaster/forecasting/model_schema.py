@@ -136,6 +136,7 @@ class ThetaSchema(_Strict):
 class CombinationSchema(_Strict):
     method: Literal["theta"]
     theta: ThetaSchema
+    network_weight: Annotated[Finite, Field(ge=0.0, le=1.0)]
     anchor: str | None
 
 

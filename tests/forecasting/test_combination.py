@@ -11,8 +11,9 @@ import pytest
 
 from forecaster import Forecaster, ModelFileError, TrainConfig, load_series
 from forecaster.data.frequency import steps_between
+from forecaster.forecasting.combination import network_weight
 from forecaster.forecasting.forecaster import reference_ratio
-from forecaster.forecasting.statistical import theta_forecasts
+from forecaster.forecasting.statistical import fit_theta, theta_forecasts
 
 
 def small(**params) -> Forecaster:
@@ -45,15 +46,35 @@ def test_reference_ratio_needs_a_season_and_enough_rows(air):
     assert reference_ratio(air.values[:, 0], 12, 12) < 0.7  # strongly seasonal
 
 
-def test_the_forecast_is_the_mean_of_the_network_and_theta(air):
+def test_the_forecast_weighs_the_network_and_theta_by_their_validation_errors(air):
     combined = small().fit(air.head(120))
     alone = small(combine="none").fit(air.head(120))
     positions = np.arange(120, 133)
-    theta = theta_forecasts(combined.theta_, air.values[:, 0], positions, 12)
+    combination = combined.combination_
+    theta = theta_forecasts(combination.theta, air.values[:, 0], positions, 12)
+    weight = combination.network_weight
     np.testing.assert_allclose(combined.predict_positions(air.values, positions),
-                               (alone.predict_positions(air.values, positions) + theta) / 2,
-                               rtol=1e-6)
+                               weight * alone.predict_positions(air.values, positions)
+                               + (1 - weight) * theta, rtol=1e-6)
     assert combined.label == "GRU (1x8) + Theta" and alone.label == "GRU (1x8)"
+
+    # the weight: Theta fitted on the training rows only, both judged on the validation windows
+    split_end, val_end = combined.data_info_["train_rows"], 120
+    val = np.arange(split_end + 0, val_end - 12 + 1)
+    val = val[val >= combined.lookback_]
+    actual = air.values[val[:, None] + np.arange(12)[None, :], 0]
+    held_out = theta_forecasts(fit_theta(air.values[:split_end, 0], 12), air.values[:, 0],
+                               val, 12)
+    assert weight == pytest.approx(network_weight(
+        alone.network_forecasts(air.values, val), held_out, actual))
+    assert 0 < weight < 1
+
+
+def test_network_weight_follows_the_errors():
+    actual = np.zeros((2, 3))
+    assert network_weight(actual + 1, actual + 3, actual) == pytest.approx(0.75)
+    assert network_weight(actual, actual, actual) == 0.5  # nothing to tell them apart
+    assert network_weight(np.empty((0, 3)), np.empty((0, 3)), np.empty((0, 3))) == 0.5
 
 
 def test_saved_combination_forecasts_the_same_and_old_files_load_as_the_network(air, tmp_path):
@@ -62,6 +83,7 @@ def test_saved_combination_forecasts_the_same_and_old_files_load_as_the_network(
     config = json.loads((tmp_path / "m" / "config.json").read_text())
     assert config["params"]["combine"] == "theta"
     assert config["combination"]["method"] == "theta"
+    assert config["combination"]["network_weight"] == model.combination_.network_weight
     loaded = Forecaster.load(tmp_path / "m")
     pd.testing.assert_frame_equal(loaded.forecast(air), model.forecast(air))
 
@@ -70,7 +92,7 @@ def test_saved_combination_forecasts_the_same_and_old_files_load_as_the_network(
     del config["params"]["combine"], config["combination"]
     (tmp_path / "old" / "config.json").write_text(json.dumps(config))
     old = Forecaster.load(tmp_path / "old")
-    assert old.combine == "none" and old.theta_ is None and old.label == "GRU (1x8)"
+    assert old.combine == "none" and old.combination_ is None and old.label == "GRU (1x8)"
 
 
 def test_a_combination_without_its_block_is_a_broken_file(air, tmp_path):
@@ -84,13 +106,19 @@ def test_a_combination_without_its_block_is_a_broken_file(air, tmp_path):
         Forecaster.load(tmp_path / "m")
 
 
-def test_a_tampered_theta_weight_is_refused(air, tmp_path):
+@pytest.mark.parametrize(("key", "value"), [("theta.alpha", 7.0), ("network_weight", 1.5),
+                                            ("theta.profile.indices", [1.0, 2.0])])
+def test_a_tampered_combination_is_refused(air, tmp_path, key, value):
     small().fit(air.head(120)).save(tmp_path / "m")
     path = tmp_path / "m" / "config.json"
     config = json.loads(path.read_text())
-    config["combination"]["theta"]["alpha"] = 7.0
+    *parents, last = key.split(".")
+    block = config["combination"]
+    for name in parents:
+        block = block[name]
+    block[last] = value
     path.write_text(json.dumps(config))
-    with pytest.raises(ModelFileError, match="combination.theta.alpha"):
+    with pytest.raises(ModelFileError, match=f"combination.{key.split('.')[0]}"):
         Forecaster.load(tmp_path / "m")
 
 
