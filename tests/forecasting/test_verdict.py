@@ -223,4 +223,5 @@ def test_every_place_names_the_strongest_baseline(short_run):
     assert final_metrics(metrics)["skill_vs_best_baseline"] == pytest.approx(
         verdict.skill_vs_best_baseline)
     card = (out / "model_card.md").read_text(encoding="utf-8")
-    assert f"Skill over the strongest baseline, {verdict.best_baseline}" in card
+    label = metrics["baselines"][verdict.best_baseline]  # as the table names it
+    assert f"Skill over the strongest baseline, {label}" in card
