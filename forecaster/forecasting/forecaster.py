@@ -109,9 +109,14 @@ class Forecaster(BaseEstimator):
 
     Defaults follow the well-known Keras stock recipe (stacked LSTM, 3 layers of 50 units,
     Adam, MSE, batch 64) without its two flaws: the scaler is fitted on the training rows only,
-    and each window is expressed relative to its last value (``window_norm="last"``) so the
-    network learns changes instead of extrapolating levels. ``window_norm="none"`` gives the
-    tutorial behaviour for comparison (with ``lookback=100``, its window).
+    and the network learns corrections to a reference instead of extrapolating levels
+    (``window_norm="auto"``: the window's last value, or seasonal naive where that forecasts the
+    training rows better). ``window_norm="none"`` gives the tutorial behaviour for comparison
+    (with ``lookback=100``, its window).
+
+    ``combine="theta"`` (the default) makes the forecast a weighted mean of the network's and
+    the Theta method's, with weights from their errors on the validation span
+    (`forecaster.forecasting.combination`); ``combine="none"`` is the network alone.
 
     ``lookback=None`` (the default) chooses the window from the series at fit time: two
     seasons of its frequency, at least 24 rows and twice the horizon, at most half of what the
