@@ -145,3 +145,17 @@ def baseline_labels(y: np.ndarray, season: int, fit_end: int) -> dict[str, str]:
             "exp_smoothing": smoothing,
             "theta": f"Theta, season {theta_season}" if theta_season > 1
             else "Theta, not seasonal"}
+
+
+def reference_ratio(y: np.ndarray, season: int, horizon: int) -> float | None:
+    """Mean absolute error of seasonal naive over that of the last value, forecasting
+    `horizon` steps from every origin of the training rows `y` (None: no season, too few rows,
+    or a perfect last-value fit)."""
+    first = season * -(-horizon // season)  # seasonal naive reaches this far back
+    if season <= 1 or len(y) < first + horizon + season:
+        return None
+    positions = np.arange(first, len(y) - horizon + 1)
+    targets = y[positions[:, None] + np.arange(horizon)[None, :]]
+    last = np.abs(targets - naive(y, positions, horizon)).mean()
+    seasonal = np.abs(targets - seasonal_naive(y, positions, horizon, season)).mean()
+    return float(seasonal / last) if last > 0 and np.isfinite(seasonal / last) else None

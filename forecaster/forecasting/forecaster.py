@@ -38,7 +38,7 @@ from forecaster.estimator_checks import (
     is_fitted,
     saved_params,
 )
-from forecaster.forecasting.baselines import naive, seasonal_naive
+from forecaster.forecasting.baselines import reference_ratio
 from forecaster.forecasting.combination import ThetaCombination, fit_combination
 from forecaster.forecasting.evaluation import (
     Evaluation,
@@ -72,20 +72,6 @@ def check_season(season: Any, history: int, source: str) -> None:
                           f"'{source}' before the scored span: seasonal naive and MASE need "
                           f"one full season of history. Use a smaller --season, or leave it "
                           f"out (the default comes from the frequency).")
-
-
-def reference_ratio(y: np.ndarray, season: int, horizon: int) -> float | None:
-    """Mean absolute error of seasonal naive over that of the last value, forecasting
-    `horizon` steps from every origin of the training rows `y` (None: no season, too few rows,
-    or a perfect last-value fit)."""
-    first = season * -(-horizon // season)  # seasonal naive reaches this far back
-    if season <= 1 or len(y) < first + horizon + season:
-        return None
-    positions = np.arange(first, len(y) - horizon + 1)
-    targets = y[positions[:, None] + np.arange(horizon)[None, :]]
-    last = np.abs(targets - naive(y, positions, horizon)).mean()
-    seasonal = np.abs(targets - seasonal_naive(y, positions, horizon, season)).mean()
-    return float(seasonal / last) if last > 0 and np.isfinite(seasonal / last) else None
 
 
 def _as_date(start: Any, index: pd.DatetimeIndex) -> pd.Timestamp:

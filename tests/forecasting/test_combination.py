@@ -11,8 +11,8 @@ import pytest
 
 from forecaster import Forecaster, ModelFileError, TrainConfig, load_series
 from forecaster.data.frequency import steps_between
+from forecaster.forecasting.baselines import reference_ratio
 from forecaster.forecasting.combination import network_weight
-from forecaster.forecasting.forecaster import reference_ratio
 from forecaster.forecasting.statistical import fit_theta, theta_forecasts
 
 
