@@ -10,7 +10,8 @@ co2 (co2_weekly, weekly; its 59 empty values interpolated linearly for every too
 (monthly), elec (vic_elec Demand alone, half-hourly), aus = aus_beer ... aus_gas (the six
 columns of aus_production, quarterly, each over its non-empty span), tourism (the 304 quarterly
 series of tourism.csv, one Region x State x Purpose each), goog (GOOG.csv Close) and gafa =
-gafa_aapl ... gafa_goog (gafa_stock.csv Close, trading days).
+gafa_aapl, gafa_amzn, gafa_fb (gafa_stock.csv Close, trading days; its GOOG holds the same values
+as GOOG.csv, so it is left out rather than counted twice).
 
 Season m and horizon h come from the frequency alone (FREQUENCIES): no per-series settings.
 The test span is the last 25 % of rows, exactly the one `forecaster train` uses (checked against
@@ -79,7 +80,9 @@ MODELS = {"forecaster": ["forecaster"],
           "statsforecast": ["AutoETS", "AutoARIMA", "AutoTheta", "SeasonalNaive", "Naive"],
           "neuralforecast": ["LSTM", "NHITS"]}
 REFERENCE = "SeasonalNaive"
-STOCKS = ("goog", "gafa_aapl", "gafa_amzn", "gafa_fb", "gafa_goog")
+STOCKS = ("goog", "gafa_aapl", "gafa_amzn", "gafa_fb")
+# peers that were tried and did not finish: reported as not run, with the reason
+NOT_RUN = {("elec", "AutoARIMA"): "did not finish in 5 minutes at 1 thread (season 48, 39k rows)"}
 
 
 @dataclass
@@ -175,7 +178,7 @@ def load_all() -> dict[str, Series]:
     out["goog"] = Series("goog", "trading days", goog, "Date", ["Close"], "GOOG.csv Close",
                          DATASETS / "GOOG.csv")
     gafa = pd.read_csv(DATASETS / "gafa_stock.csv", usecols=["Symbol", "Date", "Close"])
-    for symbol, part in gafa.groupby("Symbol", sort=True):
+    for symbol, part in gafa[gafa["Symbol"] != "GOOG"].groupby("Symbol", sort=True):
         part = part[["Date", "Close"]].reset_index(drop=True)
         name = f"gafa_{symbol.lower()}"
         out[name] = Series(name, "trading days", part, "Date", ["Close"],
@@ -345,6 +348,9 @@ def run_statsforecast(s: Series, workdir: Path, threads: int) -> dict:
     df = _long_frame(s, s.origins[-1] + h)
     result: dict = {"forecasts": {}, "fit_s": {}, "total_s": {}, "errors": {}}
     for name, make in models.items():
+        if (s.name, name) in NOT_RUN:
+            result["errors"][name] = f"not run: {NOT_RUN[(s.name, name)]}"
+            continue
         start = time.perf_counter()
         try:
             sf = StatsForecast(models=[make()], freq=1, n_jobs=1)
