@@ -22,7 +22,7 @@ as h rows remain. Every tool is fitted once, on the rows before the test span, a
   --horizon h --season m --out DIR --json --no-tracking` (tracking off only so the benchmark writes
   no MLflow runs); of its predictions.csv (a window from every test row) the windows that start
   at an origin are kept. Tourism: one global model over the 304 series, `forecaster run
-  pipelines/tourism_global.yaml` (mode: global); its training time is the wall time of that run.
+  benchmarks/tourism_global.yaml` (mode: global); its training time is the wall time of that run.
 - statsforecast AutoETS, AutoARIMA, AutoTheta, SeasonalNaive, Naive (season_length=m):
   `cross_validation(df cut at the last origin + h, h, n_windows=K, step_size=h, refit=False)`, so
   the first cutoff is the first test row. One call per model, timed whole (fit and forecasts).
@@ -279,7 +279,7 @@ def _origin_windows(s: Series, target: str, predictions: pd.DataFrame) -> list[l
 def _forecaster_global(s: Series, workdir: Path, env: dict) -> dict:
     """One global model over the tourism series through the pipeline runner."""
     out = workdir / "pipeline"
-    command = [FORECASTER, "run", str(ROOT / "pipelines" / "tourism_global.yaml"), "--force",
+    command = [FORECASTER, "run", str(ROOT / "benchmarks" / "tourism_global.yaml"), "--force",
                "--set", f"data.path={s.csv}", "--set", f"output.dir={out}"]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
