@@ -188,7 +188,10 @@ def summary_table(result: Any) -> str:
             outcome = record.reason or ""
         elif "rmse" in metrics:
             model, naive = column_cells([metrics["rmse"], metrics.get("naive_rmse")])
-            outcome = f"RMSE {model} vs naive {naive} ({short_verdict(metrics)})"
+            verdict = short_verdict(metrics)
+            if metrics.get("barely_trained") and "epoch 1 kept" not in verdict:
+                verdict += "; barely trained"  # the kept epoch gained under 1 % on the first
+            outcome = f"RMSE {model} vs naive {naive} ({verdict})"
         elif "accuracy" in metrics:
             baseline = BASELINE_LABELS.get(metrics["best_baseline"], metrics["best_baseline"])
             outcome = (f"accuracy {metrics['accuracy']:.4f} vs {baseline} "
