@@ -6,7 +6,7 @@ import signal
 
 import pytest
 import torch
-from pairs import Pairs
+from pairs import InterruptedInEpoch3, Pairs
 from torch import nn
 
 from forecaster.errors import ConfigError
@@ -51,21 +51,8 @@ def test_early_stopping_restores_the_best_epoch():
 def test_ctrl_c_keeps_the_best_model_so_far(capsys):
     train, val = regression(n=256)
 
-    class SlowInterrupting(nn.Module):
-        """Raises Ctrl-C from the main thread partway through the third epoch."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.linear = nn.Linear(4, 1)
-            self.calls = 0
-
-        def forward(self, x):
-            self.calls += 1
-            if self.calls == 2 * 7 + 3:  # 6 train + 1 val batch per epoch
-                signal.raise_signal(signal.SIGINT)  # handled here, not after a wait
-            return self.linear(x)
-
-    model = SlowInterrupting()
+    # raised from the main thread, handled here rather than after a wait
+    model = InterruptedInEpoch3(lambda: signal.raise_signal(signal.SIGINT))
     history = fit(model, train, val, nn.functional.mse_loss,
                   config(progress="lines", patience=0))
     assert history.interrupted

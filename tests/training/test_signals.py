@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from pairs import Pairs
+from pairs import InterruptedInEpoch3, Pairs
 from torch import nn
 
 from forecaster.training import TrainConfig, fit
@@ -18,21 +18,6 @@ from forecaster.training.signals import Terminated, stop_signals
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
 
-
-
-class KilledInEpoch3(nn.Module):
-    """Sends this process SIGTERM partway through the third epoch, as a scheduler would."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.linear = nn.Linear(4, 1)
-        self.calls = 0
-
-    def forward(self, x):
-        self.calls += 1
-        if self.calls == 2 * 7 + 3:  # 6 train + 1 val batch per epoch
-            os.kill(os.getpid(), signal.SIGTERM)
-        return self.linear(x)
 
 
 def data() -> tuple[Pairs, Pairs]:
@@ -45,7 +30,8 @@ def data() -> tuple[Pairs, Pairs]:
 def test_sigterm_in_fit_keeps_the_best_model_so_far(capsys):
     train, val = data()
     with stop_signals() as stop:
-        history = fit(KilledInEpoch3(), train, val, nn.functional.mse_loss,
+        history = fit(InterruptedInEpoch3(lambda: os.kill(os.getpid(), signal.SIGTERM)),
+                      train, val, nn.functional.mse_loss,
                       TrainConfig(epochs=30, batch_size=32, patience=0, progress="lines",
                                   device="cpu"))
     assert history.interrupted and history.epochs_run == 2
