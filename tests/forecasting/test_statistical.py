@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from forecaster.forecasting.statistical import (
@@ -18,17 +17,6 @@ from forecaster.forecasting.statistical import (
     seasonal_profile,
     theta_forecasts,
 )
-
-
-@pytest.fixture(scope="module")
-def passengers(goog_csv) -> np.ndarray:
-    return pd.read_csv(goog_csv.parent / "airpassengers.csv")["y"].to_numpy(float)
-
-
-@pytest.fixture(scope="module")
-def co2(goog_csv) -> np.ndarray:
-    """Weekly CO2 at Mauna Loa (season 52), its gaps filled by straight lines."""
-    return pd.read_csv(goog_csv.parent / "co2_weekly.csv")["co2"].interpolate().to_numpy(float)
 
 
 def test_autocorrelations_are_the_textbook_estimator():
