@@ -186,12 +186,27 @@ class Forecaster(BaseEstimator):
         return default_lookback(train_end, season_length(series.frequency), self.horizon)
 
     def norm_for(self, series: list[SeriesData], train_ends: list[int]) -> str:
-        """The window normalisation to train with: the one given, or for "auto" the reference
-        that forecasts the training rows better, h steps ahead: the last value ("last") or the
-        value one season before ("season"), by the geometric mean over `series` of their
-        mean-absolute-error ratio. The network then learns corrections to the better one."""
+        """The window normalisation to train with (after `lookback_` is set): the one given,
+        or for "auto" the reference that forecasts the training rows better, h steps ahead: the
+        last value ("last") or the value one season before ("season"), by the geometric mean
+        over `series` of their mean-absolute-error ratio. The network then learns corrections
+        to the better one. "season" needs its reference rows inside each window: a shorter
+        lookback would read rows before the window (another series' rows in a global model)."""
+        season = season_length(series[0].frequency)
+        reach = season * -(-self.horizon // season)  # how far back seasonal naive reads
+        fits = season > 1 and self.lookback_ >= reach
+        if self.window_norm == "season" and not fits:
+            raise ConfigError(
+                f"window_norm='season' compares each step with the value one season before, "
+                f"{reach} rows back for season {season} and horizon {self.horizon}; the lookback "
+                f"is {self.lookback_}. Use --lookback {reach} or more, or --window-norm auto."
+                if season > 1 else
+                f"window_norm='season' needs a season, and '{series[0].source}' has none "
+                f"(frequency {series[0].frequency or 'unknown'}); use --window-norm auto or last.")
         if self.window_norm != "auto":
             return self.window_norm
+        if not fits:
+            return "last"
         ratios = [reference_ratio(item.values[:end, 0], season_length(item.frequency),
                                   self.horizon) for item, end in zip(series, train_ends,
                                                                       strict=True)]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from forecaster import Forecaster, ModelFileError, TrainConfig, load_series
+from forecaster import ConfigError, Forecaster, ModelFileError, TrainConfig, load_series
 from forecaster.data.frequency import steps_between
 from forecaster.forecasting.baselines import reference_ratio
 from forecaster.forecasting.combination import network_weight
@@ -38,6 +38,17 @@ def test_auto_norm_keeps_the_last_value_for_a_stock(goog):
     ratio = reference_ratio(goog.values[:900, 0], 5, 5)
     assert ratio is not None and ratio > 1
     assert small(horizon=5).fit(goog.head(900)).window_norm_ == "last"
+
+
+def test_the_seasonal_reference_stays_inside_the_window(air):
+    """With a 5-row window the value 12 months back lies outside it (before the first row of
+    the series for the first windows): auto keeps the last value, and asking for the seasonal
+    reference is refused with the lookback that works."""
+    assert small(lookback=5).fit(air.head(108)).window_norm_ == "last"
+    with pytest.raises(ConfigError, match=r"12 rows back for season 12 and horizon 12; the "
+                                          r"lookback is 5\. Use --lookback 12 or more"):
+        small(lookback=5, window_norm="season").fit(air.head(108))
+    assert small(lookback=12, window_norm="season").fit(air.head(108)).window_norm_ == "season"
 
 
 def test_reference_ratio_needs_a_season_and_enough_rows(air):
