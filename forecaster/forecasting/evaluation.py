@@ -2,15 +2,59 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from forecaster.forecasting.baselines import BASELINE_LABELS, all_baselines, baseline_labels
+from forecaster.forecasting.interval_report import IntervalReport, score_intervals
+from forecaster.forecasting.intervals import Calibration
 from forecaster.forecasting.metrics import mase_scale, metric_notes, point_metrics
 from forecaster.forecasting.verdict import Verdict, judge
+
+
+@dataclass(frozen=True)
+class IntervalRequest:
+    """What `evaluate_forecasts` needs for intervals: the model's calibration (None: a model
+    saved before intervals) and the levels in percent."""
+
+    calibration: Calibration | None
+    levels: tuple[float, ...]
+    note: str | None = None  # why a default level was left out
+
+
+def coverage_sentence(report: IntervalReport) -> str | None:
+    """e.g. "Its 80 % intervals held 78.9 % of the actual values, its 95 % intervals 93.1 %
+    (split conformal without updates: 74.0 %, 90.2 %)." None when the model has none."""
+    held = report.coverage("model")
+    if not held or any(value is None for value in held.values()):
+        return None
+    parts = [f"{name} % intervals held {100 * value:.1f} %" for name, value in held.items()]
+    split = report.coverage("model_split")
+    text = "Its " + parts[0] + " of the actual values" + "".join(
+        f", its {part.replace(' held ', ' ')}" for part in parts[1:])
+    if split and all(value is not None for value in split.values()):
+        text += (" (split conformal without updates: "
+                 + ", ".join(f"{100 * value:.1f} %" for value in split.values()) + ")")
+    return text + "."
+
+
+UNDER_COVERAGE = 0.05  # a level whose intervals hold this much less is a caveat
+
+
+def with_coverage(judged: Verdict, report: IntervalReport) -> Verdict:
+    """The verdict with the coverage sentence added, and a caveat per level whose intervals
+    held clearly fewer actual values than they should."""
+    sentence = coverage_sentence(report)
+    if sentence is None:
+        return judged
+    caveats = list(judged.caveats)
+    for name, held in report.coverage("model").items():
+        if held is not None and held < float(name) / 100 - UNDER_COVERAGE:
+            caveats.append(f"{name} % intervals held {100 * held:.0f} %")
+    return replace(judged, text=f"{judged.text} {sentence}", caveats=caveats)
 
 
 @dataclass
@@ -28,6 +72,7 @@ class Evaluation:
     notes: dict[str, str] = field(default_factory=dict)  # metric -> why it is left out
     judged: Verdict | None = None  # the one verdict: outcome, sentence, caveats
     in_sample_points: int = 0  # scored points whose target row the model trained/validated on
+    intervals: IntervalReport | None = None  # coverage, width, interval score per level
 
     @property
     def span(self) -> str:
@@ -74,6 +119,7 @@ class Evaluation:
             **({"verdict_outcome": self.judged.outcome, "verdict_caveats": self.judged.caveats,
                 "verdict_short": self.judged.short} if self.judged else {}),
             **({"metrics_by_step": self.metrics_by_step} if self.metrics_by_step else {}),
+            **({"intervals": self.intervals.to_dict()} if self.intervals else {}),
         }
 
 
@@ -145,13 +191,16 @@ def seen_note(in_sample: int, points: int, trained_until: Any, first_unseen: Any
 def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.ndarray,
                        model_predictions: np.ndarray, *, season: int, model_label: str,
                        by_step: bool = False, seen_rows: int = 0,
-                       best_epoch: int | None = None) -> Evaluation:
+                       best_epoch: int | None = None,
+                       intervals: IntervalRequest | None = None) -> Evaluation:
     """Metrics of (windows, horizon) model predictions and of every baseline on those windows.
 
     All history before the first scored window is fair game for the baselines (and for the
     MASE scale); nothing at or after a window's first target is used to forecast it.
     `seen_rows`: the leading rows of `y` the model trained or validated on (targets among them
-    are in-sample, and the verdict says so); `best_epoch`: the epoch the model was kept at.
+    are in-sample, and the verdict says so); `best_epoch`: the epoch the model was kept at;
+    `intervals`: score the model's and every baseline's intervals (`interval_report`), and add
+    their bounds to the predictions and their coverage to the verdict.
     """
     horizon = model_predictions.shape[1]
     start = int(positions[0])
@@ -162,11 +211,19 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
     actual = y[targets]
     scale = mase_scale(y[:start], season)
     metrics = {name: point_metrics(actual, pred, scale) for name, pred in forecasts.items()}
+    report = None
+    if intervals is not None:
+        report = score_intervals(y, positions, forecasts, intervals.calibration,
+                                 intervals.levels, season=season, start=start)
+        if intervals.note:
+            report.notes["levels"] = intervals.note
     table = pd.DataFrame({
         "date": dates[targets.ravel()],
         "step": np.tile(np.arange(1, horizon + 1), len(positions)),
         "actual": actual.ravel(),
-        **{name: pred.ravel() for name, pred in forecasts.items()},
+        "model": model_predictions.ravel(),
+        **(report.columns() if report is not None else {}),
+        **{name: pred.ravel() for name, pred in baselines.items()},
     })
     steps = None
     if by_step:
@@ -180,8 +237,10 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
                    span=span_name(in_sample, targets.size),
                    seen_note=seen_note(in_sample, targets.size, trained_until, first_unseen),
                    labels=labels)
+    if report is not None:
+        judged = with_coverage(judged, report)
     return Evaluation(metrics, table, judged.text, horizon, season, model_label,
-                      steps, labels, _notes(actual, scale, metrics), judged, in_sample)
+                      steps, labels, _notes(actual, scale, metrics), judged, in_sample, report)
 
 
 def rows_seen(data_info: dict[str, Any], series: Any) -> int:

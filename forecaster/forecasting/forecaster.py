@@ -42,9 +42,17 @@ from forecaster.forecasting.baselines import reference_ratio
 from forecaster.forecasting.combination import ThetaCombination, fit_combination
 from forecaster.forecasting.evaluation import (
     Evaluation,
+    IntervalRequest,
     evaluate_forecasts,
     rows_seen,
     unseen_start,
+)
+from forecaster.forecasting.interval_scores import bound_columns, check_levels
+from forecaster.forecasting.intervals import Calibration, pool
+from forecaster.forecasting.model_intervals import (
+    calibration_parts,
+    forecast_bounds,
+    window_bounds,
 )
 from forecaster.forecasting.persistence import (
     load_weights,
@@ -255,8 +263,10 @@ class Forecaster(BaseEstimator):
         self.train_config_ = config
 
     def remember_span(self, series: SeriesData, scaler: Any, train_end: int,
-                      val_end: int) -> None:
-        """What the fitted model keeps of the series it is used for: scaler, columns, facts."""
+                      val_end: int, calibrate: bool = True) -> None:
+        """What the fitted model keeps of the series it is used for: scaler, columns, facts,
+        and (`calibrate`) its interval calibration on the validation span; a global fit pools
+        the calibrations of all its series instead."""
         self.scaler_ = scaler
         self.target_, self.features_ = series.target, list(series.features)
         self.frequency_ = series.frequency
@@ -278,6 +288,10 @@ class Forecaster(BaseEstimator):
                 series.values[:, 0], train_end=train_end, val_end=val_end,
                 lookback=self.lookback_, horizon=self.horizon, season=self.season_,
                 anchor=str(series.frame.index[0]) if len(series.frame) else None)
+        self.calibration_: Calibration | None = None
+        if calibrate:
+            self.calibration_ = pool([calibration_parts(self, series, train_end, val_end)],
+                                     self.lookback_)
 
     # ------------------------------------------------------------------ prediction
     def _series(self, data: Any) -> SeriesData:
@@ -375,28 +389,62 @@ class Forecaster(BaseEstimator):
                             f"rows.")
         return positions
 
-    def predict(self, data: Any, start: Any = None) -> pd.DataFrame:
+    @property
+    def has_intervals(self) -> bool:
+        """False for a model saved before intervals existed (it forecasts points only)."""
+        return getattr(self, "calibration_", None) is not None
+
+    def _levels(self, levels: Any, source: str) -> tuple[float, ...]:
+        """The checked levels. Levels asked for must each have enough calibration errors
+        (DataError otherwise); of the default levels, those without are left out
+        (`levels_left_out` says which and why)."""
+        checked = check_levels(levels)
+        if not self.has_intervals:
+            return checked
+        if levels is not None:
+            self.calibration_.check_levels(checked, source)
+            return checked
+        return tuple(level for level in checked if self.calibration_.supports(level))
+
+    def levels_left_out(self) -> str | None:
+        """Why a default level has no interval (too few calibration errors), or None."""
+        if not self.has_intervals:
+            return None
+        return self.calibration_.left_out(check_levels(None))
+
+    def predict(self, data: Any, start: Any = None, levels: Any = None) -> pd.DataFrame:
         """Forecasts for every window whose first target is at or after `start` (a date, a row
-        position, or a fraction of the rows; default: every window with a full lookback)."""
+        position, or a fraction of the rows; default: every window with a full lookback), with
+        lower_L/upper_L bounds per level (percent; default 80 and 95), updated origin by origin
+        from the misses observed before each (none for a model saved before intervals)."""
         check_is_fitted(self)
         series = self._series(data)
+        levels = self._levels(levels, series.source)
         positions = self._positions_from(series, start)
         predictions = self.predict_positions(series.values, positions, self.phase_of(series))
         targets = positions[:, None] + np.arange(self.horizon)[None, :]
-        return pd.DataFrame({
+        frame = pd.DataFrame({
             "date": series.frame.index[targets.ravel()],
             "step": np.tile(np.arange(1, self.horizon + 1), len(positions)),
             "actual": series.values[targets.ravel(), 0],
             "prediction": predictions.ravel(),
         })
+        if self.has_intervals:
+            lower, upper = window_bounds(self, series, predictions, positions, levels)
+            for k, (low, high) in enumerate(zip(bound_columns(levels)[::2],
+                                                bound_columns(levels)[1::2], strict=True)):
+                frame[low], frame[high] = lower[k].ravel(), upper[k].ravel()
+        return frame
 
     def evaluate(self, data: Any, start: Any = None, season: int | None = None,
-                 by_step: bool = False) -> Evaluation:
+                 by_step: bool = False, levels: Any = None) -> Evaluation:
         """Score every window from `start` beside the baselines, in original units (default:
         the first row the model did not train on; the last 25 % of a series it never saw).
-        Rows it trained on are labelled in-sample in the verdict."""
+        Rows it trained on are labelled in-sample in the verdict. Intervals at `levels`
+        (percent; default 80 and 95) are scored for the model and every baseline."""
         check_is_fitted(self)
         series = self._series(data)
+        levels = self._levels(levels, series.source)
         seen = rows_seen(self.data_info_, series)
         if start is None:
             start = unseen_start(seen, len(series.frame), series.source,
@@ -411,12 +459,17 @@ class Forecaster(BaseEstimator):
                                   predictions, season=season,
                                   model_label=self.label, by_step=by_step, seen_rows=seen,
                                   best_epoch=getattr(self, "history_", None) and
-                                  self.history_.best_epoch)
+                                  self.history_.best_epoch,
+                                  intervals=IntervalRequest(getattr(self, "calibration_", None),
+                                                            levels, self.levels_left_out()))
 
-    def forecast(self, data: Any) -> pd.DataFrame:
-        """The `horizon` values after the last row of `data`, with their dates."""
+    def forecast(self, data: Any, levels: Any = None) -> pd.DataFrame:
+        """The `horizon` values after the last row of `data`, with their dates and lower_L/
+        upper_L bounds per level (percent; default 80 and 95). The bounds adapt to the misses
+        of the model's forecasts over the rows of `data` it did not train on."""
         check_is_fitted(self)
         series = self._series(data)
+        levels = self._levels(levels, series.source)
         n = len(series.frame)
         if n < self.lookback_:
             raise DataError(f"'{series.source}' has {n} rows; forecasting needs the last "
@@ -424,8 +477,14 @@ class Forecaster(BaseEstimator):
         values = self.predict_positions(series.values, np.array([n]), self.phase_of(series))[0]
         dates = future_dates(series.frame.index[-1], self.horizon, series.frequency or
                              self.frequency_, series.frame.index)
-        return pd.DataFrame({"date": dates, "step": np.arange(1, self.horizon + 1),
-                             "forecast": values})
+        frame = pd.DataFrame({"date": dates, "step": np.arange(1, self.horizon + 1),
+                              "forecast": values})
+        if self.has_intervals:
+            lower, upper = forecast_bounds(self, series, values, levels)
+            for k, (low, high) in enumerate(zip(bound_columns(levels)[::2],
+                                                bound_columns(levels)[1::2], strict=True)):
+                frame[low], frame[high] = lower[k], upper[k]
+        return frame
 
     # ------------------------------------------------------------------ persistence
     def __sklearn_is_fitted__(self) -> bool:
@@ -460,6 +519,7 @@ class Forecaster(BaseEstimator):
             "data": self.data_info_,
             **({"combination": self.combination_.to_dict()}
                if self.combination_ is not None else {}),
+            **({"intervals": self.calibration_.to_dict()} if self.has_intervals else {}),
             "training": {**asdict(self.train_config_), "epochs_run": history.epochs_run,
                          "best_epoch": history.best_epoch, "device": history.device,
                          "interrupted": history.interrupted},
@@ -485,6 +545,8 @@ class Forecaster(BaseEstimator):
         model.window_norm_ = model.window_norm  # saved as the normalisation trained with
         combination = config.get("combination")
         model.combination_ = ThetaCombination.from_dict(combination) if combination else None
+        intervals = config.get("intervals")  # absent in files saved before intervals
+        model.calibration_ = Calibration.from_dict(intervals) if intervals else None
         if (model.combination_ is None) != (model.combine == "none"):
             raise ModelFileError(f"{Path(path) / 'config.json'}: params.combine is "
                                  f"{model.combine!r} but the file "

@@ -17,6 +17,8 @@ from forecaster.data.split import Split
 from forecaster.data.windows import WindowBatches
 from forecaster.errors import DataError
 from forecaster.forecasting.forecaster import Forecaster
+from forecaster.forecasting.intervals import pool
+from forecaster.forecasting.model_intervals import calibration_parts
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
 
@@ -55,7 +57,14 @@ def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
     fitted = []
     for item, split, (scaler, _, _) in zip(series, splits, prepared, strict=True):
         view = copy.copy(model)  # shares network_, history_ and the training settings
-        view.remember_span(item, scaler, split.train_end, split.val_end)
+        view.remember_span(item, scaler, split.train_end, split.val_end, calibrate=False)
         view.data_info_["global_model_series"] = len(series)
         fitted.append(view)
+    # one interval calibration from every series' validation errors (normalised, so they
+    # pool): a short series alone has too few of them for a 95 % interval
+    parts = [calibration_parts(view, item, split.train_end, split.val_end)
+             for view, item, split in zip(fitted, series, splits, strict=True)]
+    pooled = pool(parts, model.lookback_)
+    for view, part in zip(fitted, parts, strict=True):
+        view.calibration_ = pooled.with_floor(part.floor)
     return fitted

@@ -30,6 +30,7 @@ MAX_LAYERS = 64
 MAX_INPUTS = 10_000
 MAX_STEPS = 1_000_000
 MAX_CLASSES = 100_000
+MAX_SCORES = 100_000
 
 
 def _finite(value: float) -> float:
@@ -140,10 +141,24 @@ class CombinationSchema(_Strict):
     anchor: str | None
 
 
+class IntervalsSchema(_Strict):
+    """The interval calibration (`forecaster.forecasting.intervals.Calibration`)."""
+
+    method: str
+    step_scale: Annotated[list[Annotated[Finite, Field(gt=0.0)]],
+                          Field(min_length=1, max_length=MAX_STEPS)]
+    scores: Annotated[list[Annotated[Finite, Field(ge=0.0)]],
+                      Field(min_length=1, max_length=MAX_SCORES)]
+    count: Annotated[int, Field(ge=0)]
+    window: Count
+    floor: Annotated[Finite, Field(gt=0.0)]
+
+
 class ForecasterFile(_ModelFile):
     kind: Literal["forecaster"]
     params: ForecasterParams
     combination: CombinationSchema | None = None
+    intervals: IntervalsSchema | None = None  # absent in files saved before intervals
     target: str
     features: list[str]
     frequency: str | None
@@ -163,6 +178,9 @@ class ForecasterFile(_ModelFile):
             if len(getattr(self.scaler, name)) != columns:
                 raise ValueError(f"scaler.{name} has {len(getattr(self.scaler, name))} value(s) "
                                  f"for {columns} column(s)")
+        if self.intervals is not None and len(self.intervals.step_scale) != self.params.horizon:
+            raise ValueError(f"intervals.step_scale has {len(self.intervals.step_scale)} "
+                             f"value(s) for horizon {self.params.horizon}")
         return self
 
 
