@@ -190,7 +190,7 @@ class Calibration:
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": METHOD, "step_scale": [float(v) for v in self.step_scale],
-                "scores": [float(f"{v:.6g}") for v in self.scores], "count": self.count,
+                "scores": [float(v) for v in self.scores], "count": self.count,
                 "window": self.window, "floor": self.floor}
 
     @classmethod
