@@ -27,7 +27,8 @@ from forecaster.forecasting.statistical import fit_theta
 if TYPE_CHECKING:
     from forecaster.forecasting.forecaster import Forecaster
 
-MAX_REPLAY = 5000  # the most recent unseen origins a forecast's adaptive rates are replayed on
+MAX_REPLAY = 1000  # the most recent unseen origins a forecast's adaptive rates are replayed on
+# (about 5 times the memory of the updates at 95 %: 1 / gamma = 200 outcomes)
 
 
 def calibration_parts(model: Forecaster, series: SeriesData, train_end: int, val_end: int
