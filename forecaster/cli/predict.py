@@ -7,9 +7,12 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import (
+    checked_levels,
     data_options,
     echo_json,
     handle_errors,
+    info,
+    level_option,
     print_notes,
     split_features,
 )
@@ -19,6 +22,7 @@ EXAMPLES = """
 Examples:
   forecaster predict runs/GOOG-Close-lstm-20261123-101500/model datasets/GOOG.csv
   forecaster predict MODEL_DIR new_prices.csv --out forecast.csv --json
+  forecaster predict MODEL_DIR new_prices.csv --level 90        # lower_90, upper_90 only
   forecaster predict models:/goog-close@champion datasets/GOOG.csv
 """
 
@@ -29,24 +33,28 @@ Examples:
 @data_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Also write the forecast to this CSV file.")
+@level_option
 @click.option("--json", "as_json", is_flag=True, help="Print the forecast as JSON.")
 @click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", default=None, metavar="URI",
               help="Where models:/ URIs are looked up (default: sqlite:///mlflow.db).")
 @handle_errors
 def predict(model_dir: str, csv: Path, target: str | None, features: str,
             date_column: str | None, fill: str | None, encoding: str, out: Path | None,
-            as_json: bool, tracking_uri: str | None) -> None:
+            level: tuple[float, ...], as_json: bool, tracking_uri: str | None) -> None:
     """Forecast the next H steps after the last row of CSV with a saved model.
 
     MODEL is a model directory (runs/<run>/model) or a registry URI (models:/NAME@ALIAS).
 
     CSV must have the columns the model was trained on (its target and input features); only
-    its last LOOKBACK rows are read by the network.
+    its last LOOKBACK rows are read by the network. Each level (--level, default 80 and 95)
+    adds lower_L and upper_L columns: the interval, adapted to the model's misses on the rows
+    of CSV it did not train on.
     """
     from forecaster.data import load_series
     from forecaster.data.date_text import with_iso_dates
     from forecaster.output import atomic_file, check_file_target
 
+    levels = checked_levels(level)
     if out is not None:  # before any work: not a folder, not an input, a writable place
         check_file_target(out, [csv, model_dir])
     model = load_model(model_dir, tracking_uri)
@@ -55,17 +63,31 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
                          date_column=date_column, fill=fill, encoding=encoding)
     print_notes(series.notes + _frequency_notes(model.frequency_, series.frequency))
     # dates as ISO 8601 in one format on the terminal, in --json and in --out (and the pyfunc)
-    forecast = with_iso_dates(model.forecast(series), series.frequency or model.frequency_)
+    _interval_notes(model, levels)
+    forecast = with_iso_dates(model.forecast(series, levels=levels),
+                              series.frequency or model.frequency_)
     if out is not None:
         with atomic_file(out) as tmp:
             forecast.to_csv(tmp, index=False)
     if as_json:
         echo_json({"model": str(model_dir), "target": model.target_,
-                   "forecast": [{"date": r.date, "step": int(r.step),
-                                 "forecast": float(r.forecast)}
-                                for r in forecast.itertuples()]})
+                   "forecast": [{"date": row["date"], "step": int(row["step"]),
+                                 **{key: float(value) for key, value in row.items()
+                                    if key not in ("date", "step")}}
+                                for row in forecast.to_dict("records")]})
         return
     click.echo(forecast.to_string(index=False))
+
+
+def _interval_notes(model, levels: tuple[float, ...] | None) -> None:
+    """On stderr: a model saved before intervals forecasts points only; a default level the
+    model's calibration is too small for is left out."""
+    from forecaster.forecasting.interval_report import NO_INTERVALS
+
+    if not model.has_intervals:
+        info(f"Note: {NO_INTERVALS}.")
+    elif levels is None and model.levels_left_out():
+        info(f"Note: {model.levels_left_out()}")
 
 
 def _frequency_notes(trained: str | None, given: str | None) -> list[str]:

@@ -7,10 +7,12 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import (
+    checked_levels,
     data_options,
     echo_json,
     handle_errors,
     info,
+    level_option,
     print_notes,
     split_features,
 )
@@ -79,6 +81,7 @@ Examples:
               help="Fraction of the remaining rows, at their end, for early stopping.")
 @click.option("--season", type=int, default=None,
               help="Season length for seasonal naive and MASE (default: from the frequency).")
+@level_option
 @click.option("--epochs", type=int, default=None,
               help="Passes over the training windows (default or 0: about 1000 optimiser "
                    "steps, 50 to 500 epochs).")
@@ -114,6 +117,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
           fill: str | None, encoding: str, cell: str, num_layers: int, hidden_size: int,
           bidirectional: bool, pooling: str, dropout: float, lookback: int | None, horizon: int,
           window_norm: str, combine: str, test_size: float, val_size: float, season: int | None,
+          level: tuple[float, ...],
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
           patience: int | None, min_delta: float, clip_norm: float, seed: int, device: str,
           threads: int | None, amp: bool,
@@ -131,6 +135,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     span is scored in original units beside last-value, seasonal-naive, drift,
     exponential-smoothing and Theta forecasts on the same points. By default the model's
     forecast is the mean of the network's and Theta's (--combine none: the network alone).
+    Every forecaster gets prediction intervals (--level, default 80 and 95 %), calibrated on
+    rows it did not fit and updated origin by origin; their coverage is printed beside nominal.
     """
     from forecaster.data import load_series
     from forecaster.data.printable import printable
@@ -141,13 +147,15 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     from forecaster.settings import build_forecaster, picked
     from forecaster.training.threads import describe_threads
 
+    levels = checked_levels(level)  # a bad --level is refused before the file is read
     series = load_series(csv, target=target, features=split_features(features),
                          date_column=date_column, fill=fill, encoding=encoding)
     settings = {**picked(click.get_current_context().params, Forecaster),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     model = build_forecaster(settings, progress="lines" if quiet else "auto")
     # the checks that need no training, before the MLflow store is even touched
-    check_run(series, model, test_size=test_size, val_size=val_size, season=season)
+    check_run(series, model, test_size=test_size, val_size=val_size, season=season,
+              levels=levels)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
     check_out_dir(out, overwrite, inputs=[csv])  # before the MLflow store is touched
     tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
@@ -161,7 +169,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     with tracked_run(tracking, out.name):
         result = train_run(series, model, out, test_size=test_size, val_size=val_size,
                            season=season, overwrite=overwrite, reporter=tracking.reporter,
-                           extra=tracking.facts())
+                           extra=tracking.facts(), levels=levels)
         tracking.finish(result.out,
                         interrupted=result.summary["training"]["interrupted"])
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
@@ -180,7 +188,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
 def _print_report(result) -> None:
     from forecaster.data.date_text import iso_dates
     from forecaster.data.printable import printable
-    from forecaster.forecasting.report import format_table
+    from forecaster.forecasting.report import format_intervals, format_table
 
     evaluation = result.evaluation
     span = evaluation.to_dict()
@@ -188,6 +196,9 @@ def _print_report(result) -> None:
                f"{len(evaluation.predictions)} "
                f"points, horizon {evaluation.horizon}, original units.\n")
     click.echo(format_table(evaluation))
+    intervals = format_intervals(evaluation)
+    if intervals:
+        click.echo(f"\n{intervals}")
     click.echo(f"\n{evaluation.verdict}")
     if result.model.combination_ is not None:
         click.echo(result.model.combination_.describe())
@@ -195,8 +206,21 @@ def _print_report(result) -> None:
     if note:
         click.echo(note)
     forecast = result.forecast
-    next_steps = ", ".join(f"{date}: {value:.4g}" for date, value in zip(
-        iso_dates(forecast["date"], result.model.frequency_), forecast["forecast"], strict=True))
-    click.echo(f"Forecast after the last row: {next_steps}")
+    widest = _widest_level(forecast)
+    bounds = ([f" [{low:.4g}, {high:.4g}]" for low, high in
+               zip(forecast[f"lower_{widest}"], forecast[f"upper_{widest}"], strict=True)]
+              if widest else [""] * len(forecast))
+    next_steps = ", ".join(f"{date}: {value:.4g}{bound}" for date, value, bound in zip(
+        iso_dates(forecast["date"], result.model.frequency_), forecast["forecast"], bounds,
+        strict=True))
+    within = f" (in brackets: the {widest} % interval)" if widest else ""
+    click.echo(f"Forecast after the last row{within}: {next_steps}")
     click.echo(f"Run written to {printable(str(result.out))}/ (metrics.json, predictions.csv, "
                f"forecast.csv, plot.png, loss.png, model_card.md, model/).")
+
+
+def _widest_level(forecast) -> str | None:
+    """The highest level among the forecast's lower_L columns ("95"), or None."""
+    levels = [column[len("lower_"):] for column in forecast.columns
+              if column.startswith("lower_")]
+    return max(levels, key=float) if levels else None

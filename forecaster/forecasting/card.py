@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from forecaster.forecasting.metrics import METRICS
-from forecaster.forecasting.report import header, metric_table
+from forecaster.forecasting.report import (
+    header,
+    interval_cells,
+    interval_labels,
+    metric_table,
+)
+
+GUARANTEE = ("If the errors on the calibration rows and the future errors are exchangeable, "
+             "an L % interval holds at least L % of the actual values on average; the "
+             "adaptive updates keep the long-run coverage near L % when the series' "
+             "volatility changes.")
 
 
 def model_card(summary: dict[str, Any]) -> str:
@@ -55,8 +65,47 @@ def model_card(summary: dict[str, Any]) -> str:
     lines += ["", "Skill over the last-value forecast (1 − RMSE/RMSE naive): "
                   + ("not computable" if skill is None else f"{skill:+.3f}") + ".", "",
               *_best_baseline_line(summary),
+              *_interval_lines(summary.get("intervals"), labels),
               "![forecast](plot.png)", "", "![loss](loss.png)", ""]
     return "\n".join(lines)
+
+
+def _interval_lines(block: dict[str, Any] | None, labels: dict[str, str]) -> list[str]:
+    """The Intervals section: method, levels, calibration points, per forecaster and level
+    coverage beside nominal, mean width and interval score, the guarantee, and why any level
+    or forecaster has none (nothing for a run written before intervals)."""
+    if not block:
+        return []
+    levels = list(block["levels"])
+    points = block.get("calibration_points", {})
+    lines = ["## Intervals", "",
+             f"- method: {block['method']}; levels {', '.join(f'{v} %' for v in levels)}",
+             f"- calibration: {points.get('model', 'no')} errors of the model on its "
+             f"validation span (pooled over the horizon steps); each baseline calibrated on the "
+             f"rows before the scored span"
+             + (f" ({min(v for k, v in points.items() if k != 'model')} errors or more)"
+                if len(points) > 1 else ""),
+             f"- {GUARANTEE}", ""]
+    if block["metrics"]:
+        names = interval_labels(block, labels)
+        cells = interval_cells(block, levels)
+        parts = ("coverage", "width", "score")
+        lines += ["| forecaster | " + " | ".join(f"{level} %: {part}" for level in levels
+                                                 for part in parts) + " |",
+                  "|---|" + "---:|" * (len(levels) * len(parts))]
+        for row, name in enumerate(names):
+            bold = "**" if name == "model" else ""
+            lines.append(f"| {bold}{names[name]}{bold} | " + " | ".join(
+                cells[f"{level} {part}"][row] for level in levels for part in parts) + " |")
+        lines += ["", "Coverage: the share of actual values inside the interval, beside the "
+                      "nominal level in the column title; width and interval score (width plus "
+                      "2/α times each miss's distance outside it, α = 1 − level; lower is "
+                      "better) in the "
+                      "series' units. \"(no updates)\": the model's split-conformal intervals "
+                      "without the adaptive updates.", ""]
+    for name, why in block.get("notes", {}).items():
+        lines += [f"{'Levels' if name == 'levels' else labels.get(name, name)}: {why}", ""]
+    return lines
 
 
 def _best_baseline_line(summary: dict) -> list[str]:

@@ -5,6 +5,7 @@ This is the plain-Python form of ``forecaster train``; the CLI only parses optio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from forecaster.data.split import Split
 from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster, check_season
+from forecaster.forecasting.interval_scores import check_levels
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.output import atomic_directory, check_out_dir
 from forecaster.training.barely import barely_trained, barely_trained_note
@@ -90,24 +92,29 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
 def train_run(series: SeriesData, model: Forecaster, out: Path, *, test_size: float = 0.25,
               val_size: float = 0.1, season: int | None = None,
               overwrite: bool = False, reporter: RunReporter | None = None,
-              extra: dict[str, Any] | None = None, checkpoint: Checkpoint | None = None
-              ) -> RunResult:
+              extra: dict[str, Any] | None = None, checkpoint: Checkpoint | None = None,
+              levels: Sequence[float] | None = None) -> RunResult:
     """Train on the first part of `series`, score the last `test_size` of it, write `out`.
 
     `reporter` (e.g. MLflow) hears each epoch live; logging the finished directory is the
-    caller's next step (`reporter.finish(out)`). `extra` is added to metrics.json."""
+    caller's next step (`reporter.finish(out)`). `extra` is added to metrics.json. `levels`:
+    the intervals' coverage levels in percent (None: 80 and 95)."""
     check_out_dir(out, overwrite, inputs=[series.source])
-    split = check_run(series, model, test_size=test_size, val_size=val_size, season=season)
+    split = check_run(series, model, test_size=test_size, val_size=val_size, season=season,
+                      levels=levels)
     model.fit_span(series, split.train_end, split.val_end, reporter, checkpoint)
     return write_run(series, model, split, out, season=season, overwrite=overwrite,
-                     extra=extra)
+                     extra=extra, levels=levels)
 
 
 def check_run(series: SeriesData, model: Forecaster, *, test_size: float = 0.25,
-              val_size: float = 0.1, season: int | None = None) -> Split:
-    """The checks `train_run` makes before training (settings, split sizes, season): a caller
-    makes them before it opens anything, e.g. an MLflow run that a refusal would leave FAILED."""
+              val_size: float = 0.1, season: int | None = None,
+              levels: Sequence[float] | None = None) -> Split:
+    """The checks `train_run` makes before training (settings, split sizes, season, levels): a
+    caller makes them before it opens anything, e.g. an MLflow run that a refusal would leave
+    FAILED."""
     model._check_params()
+    check_levels(levels)
     split = split_for(series, model, test_size, val_size)
     if season is not None:  # refused before training, not after it
         check_season(season, split.test_start, series.source)
@@ -122,12 +129,14 @@ def split_for(series: SeriesData, model: Forecaster, test_size: float, val_size:
 
 def write_run(series: SeriesData, model: Forecaster, split: Split, out: Path, *,
               season: int | None = None, overwrite: bool = False,
-              extra: dict[str, Any] | None = None) -> RunResult:
+              extra: dict[str, Any] | None = None,
+              levels: Sequence[float] | None = None) -> RunResult:
     """Score a fitted model on the test span beside the baselines and write the run directory
-    (atomically): metrics, predictions, forecast, plots, model card, model."""
+    (atomically): metrics, predictions, forecast, plots, model card, model; every forecaster
+    with intervals at `levels` (percent; None: 80 and 95)."""
     n = len(series.frame)
-    evaluation = model.evaluate(series, start=split.test_start, season=season)
-    forecast = model.forecast(series)
+    evaluation = model.evaluate(series, start=split.test_start, season=season, levels=levels)
+    forecast = model.forecast(series, levels=levels)
     index = series.frame.index
     rows = {"train_rows": split.train_end, "validation_rows": split.val_end - split.train_end,
             "test_rows": n - split.val_end, "test_first_date": str(index[split.test_start])}

@@ -30,7 +30,8 @@ def forecast_figure(history: pd.Series, predictions: pd.DataFrame,
                     split_dates: dict[str, pd.Timestamp], forecast: pd.DataFrame | None,
                     title: str, model_label: str) -> Figure:
     """History before the test span, the test span's actuals, the one-step-ahead model and
-    naive predictions, split markers and the forecast; below, when the test span is long, a
+    naive predictions with the model's intervals shaded (the wider level lighter), split
+    markers and the forecast with its intervals; below, when the test span is long, a
     zoomed panel of its last points, where the lines can be told apart."""
     first = predictions[predictions["step"] == 1]
     horizon = int(predictions["step"].max()) if len(predictions) else 1
@@ -74,19 +75,44 @@ def forecast_figure(history: pd.Series, predictions: pd.DataFrame,
     return fig
 
 
+def band_levels(frame: pd.DataFrame) -> list[str]:
+    """The levels whose lower_L and upper_L columns `frame` has, widest first ("95", "80"),
+    so the narrower band is drawn over the wider one."""
+    levels = [column[len("lower_"):] for column in frame.columns if column.startswith("lower_")
+              and f"upper_{column[len('lower_'):]}" in frame.columns]
+    return sorted(levels, key=float, reverse=True)
+
+
+def _draw_bands(ax: Axes, frame: pd.DataFrame, color: str, labelled: bool) -> None:
+    """Shaded intervals of `frame` (its date and lower_L/upper_L columns), the widest level
+    lightest and the narrower ones over it (darker where they overlap); `labelled`: each
+    level named in the legend."""
+    for k, level in enumerate(band_levels(frame)):
+        ax.fill_between(pd.DatetimeIndex(frame["date"]), frame[f"lower_{level}"].to_numpy(),
+                        frame[f"upper_{level}"].to_numpy(), color=color,
+                        alpha=0.15 if k == 0 else 0.3, lw=0,
+                        label=f"{level} % interval" if labelled else "_nolegend_")
+
+
 def _draw_test_span(ax: Axes, actual: pd.Series, first: pd.DataFrame,
                     forecast: pd.DataFrame | None, model_label: str, ahead: str,
                     markers: bool = False) -> None:
-    """Actuals of the test span, the model and naive predictions, and the forecast."""
+    """Actuals of the test span, the model and naive predictions with the model's intervals,
+    and the forecast with its intervals."""
     dot = {"marker": ".", "ms": 4} if markers else {}
+    _draw_bands(ax, first, "tab:blue", labelled=True)
+    if forecast is not None and len(forecast):
+        _draw_bands(ax, forecast, "tab:red", labelled=False)
     ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.2, label="test actual", zorder=3,
             **dot)
     ax.plot(first["date"], first["model"], color="tab:blue", lw=1.2, label=model_label, **dot)
     ax.plot(first["date"], first["naive"], color="tab:orange", lw=0.9, ls="--",
             label="last value (naive)" + ahead)
     if forecast is not None and len(forecast):
+        levels = band_levels(forecast)
+        bands = f" (shaded: {' and '.join(reversed(levels))} % intervals)" if levels else ""
         ax.plot(forecast["date"], forecast["forecast"], color="tab:red", marker="o", ms=3,
-                lw=1.2, label="forecast")
+                lw=1.2, label="forecast" + bands)
 
 
 def plot_loss(path: Path, train_loss: list[float], val_loss: list[float], best_epoch: int,

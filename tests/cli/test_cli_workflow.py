@@ -42,7 +42,8 @@ def test_train_writes_a_complete_run_directory(run_dir):
         metrics["data"]["test_rows"] == 1258
     assert metrics["training"]["repeatable"].startswith("yes: seed 0")
     predictions = pd.read_csv(run_dir / "predictions.csv")
-    assert list(predictions.columns) == ["date", "step", "actual", "model", *BASELINES]
+    assert list(predictions.columns) == ["date", "step", "actual", "model", "lower_80",
+                                         "upper_80", "lower_95", "upper_95", *BASELINES]
     # horizon 2: every test origin whose two targets are known is scored
     assert len(predictions) == 2 * (metrics["data"]["test_rows"] - 1)
     forecast = pd.read_csv(run_dir / "forecast.csv")
