@@ -9,6 +9,7 @@ from forecaster.forecasting.report import (
     header,
     interval_cells,
     interval_labels,
+    interval_notes,
     metric_table,
 )
 
@@ -103,8 +104,8 @@ def _interval_lines(block: dict[str, Any] | None, labels: dict[str, str]) -> lis
                       "better) in the "
                       "series' units. \"(no updates)\": the model's split-conformal intervals "
                       "without the adaptive updates.", ""]
-    for name, why in block.get("notes", {}).items():
-        lines += [f"{'Levels' if name == 'levels' else labels.get(name, name)}: {why}", ""]
+    for note in interval_notes(block, labels):
+        lines += [note, ""]
     return lines
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +84,9 @@ def format_interval_block(block: dict[str, Any] | None, labels: dict[str, str]) 
     forecaster or level has none. Empty when there are no intervals at all."""
     if not block:
         return ""
-    notes = [f"{labels.get(name, name) if name != 'levels' else 'Levels'}: {why}"
-             for name, why in block.get("notes", {}).items()]
+    notes = interval_notes(block, labels)
     if not block["metrics"]:
-        return "\n".join(f"Intervals: {note}" for note in notes)
+        return "\n".join(f"Intervals: {note}" for note in notes)  # none scored
     names = interval_labels(block, labels)
     levels = list(block["levels"])
     cells = interval_cells(block, levels)
@@ -108,7 +108,17 @@ def format_interval_block(block: dict[str, Any] | None, labels: dict[str, str]) 
         for row, name in enumerate(names):
             lines.append(f"{names[name]:<{width}}" + "".join(f"{cells[key][row]:>{col[key]}}"
                                                              for key in keys))
-    return "\n".join(lines + [f"{note}." for note in notes])
+    return "\n".join(lines + [textwrap.fill(note, MAX_COLUMNS) for note in notes])
+
+
+def interval_notes(block: dict[str, Any], labels: dict[str, str]) -> list[str]:
+    """Why a level or a forecaster has no interval, one sentence each: the left-out levels'
+    sentence as it is, the others after the forecaster's label."""
+    notes = []
+    for name, why in block.get("notes", {}).items():
+        text = why if name == "levels" else f"{labels.get(name, name)}: {why}"
+        notes.append(text if text.endswith(".") else f"{text}.")
+    return notes
 
 
 def format_intervals(evaluation: Evaluation) -> str:

@@ -195,3 +195,18 @@ def test_a_model_saved_before_intervals_predicts_points_and_says_so(air_run, tmp
     assert evaluated.exit_code == 0, evaluated.output
     assert NO_INTERVALS in evaluated.stderr
     assert "Its 80 % intervals" not in evaluated.stdout
+
+
+def test_a_default_level_too_few_calibration_errors_allow_is_left_out_and_said(tmp_path):
+    # horizon 1: the 11 validation rows give 11 calibration errors; 95 % needs 19, 80 % 4
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", str(AIR), *SMALL[2:], "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    said = "No 95 % interval: 19 calibration errors are needed and the validation span gave 11"
+    assert said in " ".join(result.stdout.split())  # the table's note, wrapped at 100 columns
+    assert said in (out / "model_card.md").read_text()
+    assert list(pd.read_csv(out / "forecast.csv").columns) == ["date", "step", "forecast",
+                                                               "lower_80", "upper_80"]
+    predicted = CliRunner().invoke(main, ["predict", str(out / "model"), str(AIR)])
+    assert predicted.exit_code == 0, predicted.output
+    assert said in predicted.stderr
