@@ -60,15 +60,16 @@ def data_options(command: Callable) -> Callable:
 def level_option(command: Callable) -> Callable:
     """--level, repeatable: the coverage levels of the prediction intervals, in percent."""
     return click.option(
-        "--level", "level", type=float, multiple=True, metavar="PERCENT",
+        "--level", "level", type=str, multiple=True, metavar="PERCENT",
         help="Coverage level of the prediction interval in percent; repeat for several, e.g. "
              "--level 80 --level 95 (the default pair). Each gives lower_L and upper_L "
              "columns.")(command)
 
 
-def checked_levels(given: tuple[float, ...]) -> tuple[float, ...] | None:
+def checked_levels(given: tuple[str, ...]) -> tuple[float, ...] | None:
     """The --level values checked (ConfigError naming a bad one: exit 2), or None when none
-    was given (the model's default levels), before any work is done."""
+    was given (the model's default levels), before any work is done. Read as text, so a
+    message quotes the value as typed."""
     from forecaster.forecasting.interval_scores import check_levels
 
     if not given:

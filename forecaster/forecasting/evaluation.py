@@ -23,6 +23,7 @@ class IntervalRequest:
     calibration: Calibration | None
     levels: tuple[float, ...]
     note: str | None = None  # why a default level was left out
+    window: int = 2  # the rows a baseline's volatility is measured over (the model's lookback)
 
 
 def coverage_sentence(report: IntervalReport) -> str | None:
@@ -214,7 +215,8 @@ def evaluate_forecasts(y: np.ndarray, dates: pd.DatetimeIndex, positions: np.nda
     report = None
     if intervals is not None:
         report = score_intervals(y, positions, forecasts, intervals.calibration,
-                                 intervals.levels, season=season, start=start)
+                                 intervals.levels, season=season, start=start,
+                                 window=intervals.window)
         if intervals.note:
             report.notes["levels"] = intervals.note
     table = pd.DataFrame({

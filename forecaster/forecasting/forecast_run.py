@@ -18,6 +18,7 @@ from forecaster.forecasting.card import model_card
 from forecaster.forecasting.evaluation import Evaluation
 from forecaster.forecasting.forecaster import Forecaster, check_season
 from forecaster.forecasting.interval_scores import check_levels
+from forecaster.forecasting.intervals import require_points
 from forecaster.forecasting.report import write_evaluation, write_forecast
 from forecaster.output import atomic_directory, check_out_dir
 from forecaster.training.barely import barely_trained, barely_trained_note
@@ -114,8 +115,11 @@ def check_run(series: SeriesData, model: Forecaster, *, test_size: float = 0.25,
     caller makes them before it opens anything, e.g. an MLflow run that a refusal would leave
     FAILED."""
     model._check_params()
-    check_levels(levels)
+    checked = check_levels(levels)
     split = split_for(series, model, test_size, val_size)
+    if levels is not None:  # at most this many validation errors: refused before training
+        require_points((split.val_end - split.train_end) * model.horizon, checked,
+                       series.source)
     if season is not None:  # refused before training, not after it
         check_season(season, split.test_start, series.source)
     return split

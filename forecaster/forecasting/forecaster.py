@@ -461,7 +461,8 @@ class Forecaster(BaseEstimator):
                                   best_epoch=getattr(self, "history_", None) and
                                   self.history_.best_epoch,
                                   intervals=IntervalRequest(getattr(self, "calibration_", None),
-                                                            levels, self.levels_left_out()))
+                                                            levels, self.levels_left_out(),
+                                                            self.lookback_))
 
     def forecast(self, data: Any, levels: Any = None) -> pd.DataFrame:
         """The `horizon` values after the last row of `data`, with their dates and lower_L/

@@ -99,11 +99,13 @@ def _enough(calibration: Calibration, levels: Sequence[float]) -> bool:
 
 def score_intervals(y: np.ndarray, positions: np.ndarray, forecasts: dict[str, np.ndarray],
                     model_calibration: Calibration | None, levels: Sequence[float], *,
-                    season: int, start: int) -> IntervalReport:
+                    season: int, start: int, window: int = 2) -> IntervalReport:
     """Adaptive intervals for every forecaster in `forecasts` ("model" first, then the
     baselines) on the windows at `positions`, scored against the actuals; the model's split
     intervals as "model_split". The model's calibration must hold enough points for every
-    level (`Calibration.check_levels`, checked by the caller so the user hears it first)."""
+    level (`Calibration.check_levels`, checked by the caller so the user hears it first).
+    `window`: the volatility window of the baselines when the model has no calibration (a
+    model saved before intervals; its lookback)."""
     horizon = forecasts["model"].shape[1]
     targets = positions[:, None] + np.arange(horizon)[None, :]
     actual = y[targets]
@@ -113,7 +115,8 @@ def score_intervals(y: np.ndarray, positions: np.ndarray, forecasts: dict[str, n
     notes: dict[str, str] = {}
     points: dict[str, int] = {}
     model_lower = model_upper = None
-    window = model_calibration.window if model_calibration is not None else 2
+    if model_calibration is not None:
+        window = model_calibration.window
     if not levels:
         return IntervalReport(levels, metrics, None, None, points, notes)
     if model_calibration is None:

@@ -42,7 +42,7 @@ def check_levels(levels: Iterable[Any] | None, source: str = "--level") -> tuple
             raise ConfigError(f"{source} {str(raw)[:40]!r} is not a number; give a coverage "
                               f"level in percent, e.g. {source} 80 {source} 95.")
         if not 0 < level < 100:
-            raise ConfigError(f"{source} {raw!r} is outside (0, 100): an interval level is "
+            raise ConfigError(f"{source} {str(raw)[:40]} is outside (0, 100): an interval level is "
                               f"the percent of actuals it should hold, e.g. 80 or 95.")
         if level in checked:
             raise ConfigError(f"{source} {level_name(level)} is given twice; give each level "

@@ -65,6 +65,19 @@ def needed_points(level: float) -> int:
     return max(1, math.ceil(level / (1.0 - level) - 1e-9))
 
 
+def require_points(count: int, levels: Sequence[float], what: str) -> None:
+    """DataError naming the first level (percent) that `count` calibration errors are too few
+    for, and how many it needs."""
+    for level in levels:
+        need = needed_points(level / 100)
+        if count < need:
+            raise DataError(
+                f"{what}: a {level_name(level)} % interval needs at least {need} "
+                f"calibration errors, and there are {count} (the validation rows "
+                f"times the horizon steps). Use a lower --level, or give the validation "
+                f"part more rows (--val-size).")
+
+
 def volatility(y: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:
     """Mean absolute one-step change over the `window` rows before each origin (NaN where
     the rows are not finite); only rows before each position are read."""
@@ -157,14 +170,7 @@ class Calibration:
     def check_levels(self, levels: Sequence[float], what: str) -> None:
         """DataError naming the level and the count needed when the calibration set is too
         small for it (the interval would be infinite, not an interval)."""
-        for level in levels:
-            need = needed_points(level / 100)
-            if self.count < need:
-                raise DataError(
-                    f"{what}: a {level_name(level)} % interval needs at least {need} "
-                    f"calibration errors, and there are {self.count} (the validation rows "
-                    f"times the horizon steps). Use a lower --level, or give the validation "
-                    f"part more rows (--val-size).")
+        require_points(self.count, levels, what)
 
     def score_quantile(self, levels: np.ndarray) -> np.ndarray:
         """The calibration score at each level (fractions, any shape), with the finite-sample
