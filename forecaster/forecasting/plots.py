@@ -88,6 +88,12 @@ def _draw_bands(ax: Axes, frame: pd.DataFrame, color: str, labelled: bool) -> No
     lightest and the narrower ones over it (darker where they overlap); `labelled`: each
     level named in the legend."""
     for k, level in enumerate(band_levels(frame)):
+        if len(frame) == 1:  # one step ahead: a band of one date has no width, draw a bar
+            ax.vlines(pd.DatetimeIndex(frame["date"]), frame[f"lower_{level}"].to_numpy(),
+                      frame[f"upper_{level}"].to_numpy(), color=color,
+                      alpha=0.3 if k == 0 else 0.6, lw=3 + 3 * k,
+                      label=f"{level} % interval" if labelled else "_nolegend_")
+            continue
         ax.fill_between(pd.DatetimeIndex(frame["date"]), frame[f"lower_{level}"].to_numpy(),
                         frame[f"upper_{level}"].to_numpy(), color=color,
                         alpha=0.15 if k == 0 else 0.3, lw=0,
