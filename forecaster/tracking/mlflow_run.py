@@ -318,7 +318,8 @@ def _log_model(mlflow: Any, record: RunRecord, files: RunFiles) -> str:
     from mlflow.models import ModelSignature
 
     signature = ModelSignature(inputs=_schema(record.example, any_number=True),
-                               outputs=_schema(record.output_example))
+                               outputs=_schema(record.output_example),
+                               params=_param_schema(record.predict_params))
     with warnings.catch_warnings(), staged_model(files) as model_dir:
         warnings.simplefilter("ignore")
         info = mlflow.pyfunc.log_model(
@@ -347,6 +348,17 @@ def _schema(frame: pd.DataFrame, any_number: bool = False) -> Any:
         return "string"
 
     return Schema([ColSpec(kind(dtype), str(name)) for name, dtype in frame.dtypes.items()])
+
+
+def _param_schema(params: dict[str, Any]) -> Any:
+    """The pyfunc's parameters (each a list of numbers, e.g. `levels`), with their defaults;
+    None when it takes none."""
+    if not params:
+        return None
+    from mlflow.types import ParamSchema, ParamSpec
+
+    return ParamSchema([ParamSpec(name, "double", [float(v) for v in default], shape=(-1,))
+                        for name, default in params.items()])
 
 
 def _requirements() -> list[str]:

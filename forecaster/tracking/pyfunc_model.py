@@ -3,11 +3,15 @@ model and runs it on load. Loading imports `forecaster` and reads the bundled mo
 (JSON + safetensors): nothing is unpickled.
 
 Input: a DataFrame of raw history in original units — a date column and the columns the model
-was trained on. Output: the next H values with their dates (columns date, step, forecast).
+was trained on. Output: the next H values with their dates and prediction intervals (columns
+date, step, forecast, lower_80, upper_80, lower_95, upper_95). The `levels` parameter
+(percent, e.g. ``params={"levels": [90]}``) asks for other intervals. A model saved before
+intervals existed forecasts points only, and says so once when it is loaded.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mlflow
@@ -24,6 +28,10 @@ class ForecasterPyfunc(PythonModel):
         from forecaster import Forecaster
 
         self.model = Forecaster.load(context.artifacts[MODEL_ARTIFACT])
+        if not self.model.has_intervals:
+            from forecaster.forecasting.interval_report import NO_INTERVALS
+
+            warnings.warn(NO_INTERVALS, UserWarning, stacklevel=2)
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None
                 ) -> pd.DataFrame:
@@ -32,9 +40,23 @@ class ForecasterPyfunc(PythonModel):
         model = self.model
         series = select_series(model_input, source="the model input", target=model.target_,
                                features=model.features_)
-        forecast = model.forecast(series)
+        forecast = model.forecast(series, levels=_levels(params))
         forecast["date"] = iso_dates(forecast["date"], series.frequency or model.frequency_)
         return forecast
+
+
+def _levels(params: dict | None) -> tuple[float, ...] | None:
+    """The `levels` parameter, checked; None for the default levels (MLflow fills in the
+    signature's default when none is given), so that, as with `forecaster predict`, a
+    default level the calibration is too small for is left out rather than refused."""
+    from forecaster.forecasting.interval_scores import check_levels
+    from forecaster.forecasting.intervals import DEFAULT_LEVELS
+
+    raw = (params or {}).get("levels")
+    if raw is None:
+        return None
+    checked = check_levels(raw if isinstance(raw, list | tuple) else [raw], source="levels")
+    return None if checked == DEFAULT_LEVELS else checked
 
 
 mlflow.models.set_model(ForecasterPyfunc())

@@ -17,6 +17,13 @@ from typing import Any
 import pandas as pd
 
 from forecaster.errors import ConfigError, ForecasterError
+from forecaster.tracking.interval_records import (
+    interval_metrics,
+    interval_params,
+    interval_tags,
+    pyfunc_bound_columns,
+    pyfunc_params,
+)
 from forecaster.tracking.run_files import MODEL_DIR, RunFiles, run_files
 
 MODEL_ARTIFACT = "forecaster_model"  # the model directory's name inside the MLflow model
@@ -51,6 +58,7 @@ class RunRecord:
     example: pd.DataFrame  # the pyfunc model's input example (raw input)
     output_example: pd.DataFrame  # the shape of its output, for the signature
     python_model: Path  # the models-from-code file that serves it
+    predict_params: dict[str, Any] = field(default_factory=dict)  # the pyfunc's, with defaults
     live_run_id: str | None = None  # the run opened before training, if there was one
     files: RunFiles | None = None  # what may be uploaded, and what was left out
     notes: list[str] = field(default_factory=list)  # what the logged run lacks, and why
@@ -177,13 +185,15 @@ def run_params(metrics: dict[str, Any]) -> dict[str, Any]:
         params[f"data.{key}"] = data.get(key)
     params["data.features"] = ",".join(data.get("features", [])) or "none"
     params["evaluation.season"] = metrics.get("season")
+    params.update(interval_params(metrics))
     return params
 
 
 def final_metrics(metrics: dict[str, Any]) -> dict[str, float]:
-    """test_<metric> for the model, <baseline>_<metric> for each baseline, skill, run facts.
-    A score that could not be computed (null: e.g. MAPE of a series with zeros) is left out."""
-    out = scores(metrics)
+    """test_<metric> for the model, <baseline>_<metric> for each baseline, skill, run facts,
+    the intervals' scores (`interval_records`). A score that could not be computed (null: e.g.
+    MAPE of a series with zeros) is left out."""
+    out = {**scores(metrics), **interval_metrics(metrics)}
     out["skill_vs_naive"] = metrics["skill_vs_naive"]
     out["skill_vs_best_baseline"] = metrics.get("skill_vs_best_baseline")  # None: left out
     training = metrics["training"]
@@ -224,6 +234,7 @@ def run_tags(metrics: dict[str, Any], model_config: dict[str, Any]) -> dict[str,
            if "best_baseline" in metrics else {}),
         "forecaster.kind": "forecaster",
         **barely_trained_tags(metrics["training"]),
+        **interval_tags(metrics),
         **_common_tags(model_config),
     }
     return tags
@@ -303,7 +314,9 @@ def forecast_record(files: RunFiles, metrics: dict[str, Any], model_config: dict
     frame = _data_frame(path, metrics, notes)
     horizon = int(model_config["params"]["horizon"])
     output = pd.DataFrame({"date": ["2000-01-01T00:00:00"] * horizon,
-                           "step": list(range(1, horizon + 1)), "forecast": [0.0] * horizon})
+                           "step": list(range(1, horizon + 1)), "forecast": [0.0] * horizon,
+                           **{name: [0.0] * horizon
+                              for name in pyfunc_bound_columns(model_config)}})
     training = metrics["training"]
     return RunRecord(
         experiment=experiment or f"{Path(str(data['source'])).stem}-{data['target']}",
@@ -314,7 +327,7 @@ def forecast_record(files: RunFiles, metrics: dict[str, Any], model_config: dict
         dataset=DatasetInput(tail if frame is None else frame, str(path), str(data["source"]),
                              str(data["target"]), str(data["fingerprint"])[:32]),
         example=tail, output_example=output, python_model=_HERE / "pyfunc_model.py",
-        notes=notes)
+        predict_params=pyfunc_params(model_config), notes=notes)
 
 
 def classification_record(files: RunFiles, metrics: dict[str, Any],

@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from forecaster import Forecaster
 from forecaster.forecasting.baselines import BASELINES
 from forecaster.tracking.uri import redact
 
@@ -32,6 +33,7 @@ MODEL = "goog-test"
 USER, PASSWORD = "alice", "s3cret-pw"
 ARTEFACTS = {"metrics.json", "predictions.csv", "forecast.csv", "plot.png", "loss.png",
              "model_card.md"}
+BOUNDS = ["lower_80", "upper_80", "lower_95", "upper_95"]
 
 def _client(uri: str):
     from mlflow.tracking import MlflowClient
@@ -319,7 +321,7 @@ def test_pyfunc_loads_in_a_fresh_process_and_matches_the_local_model(
     assert done.returncode == 0, done.stderr[-4000:]
     line = next(text for text in done.stdout.splitlines() if text.startswith("FORECAST="))
     forecast = json.loads(line.removeprefix("FORECAST="))
-    assert list(forecast[0]) == ["date", "step", "forecast"]
+    assert list(forecast[0]) == ["date", "step", "forecast", *BOUNDS]
     assert forecast[0]["date"] == "2019-01-01"  # ISO 8601, as `forecaster predict` prints it
     assert_same_forecast(forecast, local_forecast)
 
@@ -364,3 +366,20 @@ def test_mlflow_models_serve_answers_with_the_local_forecast(
     assert predictions[0]["date"] == "2019-01-01"
     assert predictions[0]["step"] == 1
     assert predictions[0]["forecast"] == pytest.approx(local_forecast[0]["forecast"], rel=1e-5)
+    # the prediction intervals come with it, around the forecast, as the local model gives them
+    assert list(predictions[0]) == ["date", "step", "forecast", *BOUNDS]
+    row = predictions[0]
+    assert row["lower_95"] <= row["lower_80"] < row["forecast"] < row["upper_80"] <= \
+        row["upper_95"]
+    local = Forecaster.load(registered_run.run_dir / "model").forecast(tail)
+    assert [row[name] for name in BOUNDS] == pytest.approx(
+        [float(local[name].iloc[0]) for name in BOUNDS], rel=1e-5)
+    # other levels through the model's `levels` parameter
+    body = json.dumps({"dataframe_split": {"columns": list(tail.columns),
+                                           "data": tail.values.tolist()},
+                       "params": {"levels": [90]}}).encode()
+    request = urllib.request.Request(f"{url}/invocations", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        assert list(json.loads(response.read())["predictions"][0]) == [
+            "date", "step", "forecast", "lower_90", "upper_90"]
