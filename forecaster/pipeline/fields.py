@@ -178,6 +178,37 @@ SeriesIds = Annotated[list[Text], BeforeValidator(_series_ids), AfterValidator(_
 Columns = Annotated[list[Text], BeforeValidator(_one_or_more), AfterValidator(_unique)]
 
 
+def _levels(value: Any) -> tuple[float, ...]:
+    """`levels: 90` means [90]; each a number strictly between 0 and 100 (percent), none
+    repeated, at least one; kept in increasing order, as `interval_scores.check_levels`
+    keeps the CLI's --level."""
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"must be a list of coverage levels in percent, e.g. [80, 95], got "
+                         f"{show(value)}")
+    if not value:
+        raise ValueError("must list at least one coverage level in percent, e.g. [80, 95]")
+    levels: list[float] = []
+    for raw in value:
+        try:
+            level = _number(raw)
+        except ValueError:
+            raise ValueError(f"must list numbers (coverage levels in percent, e.g. [80, 95]), "
+                             f"got {show(raw)}") from None
+        if not 0 < level < 100:  # also refuses nan
+            raise ValueError(f"must list levels strictly between 0 and 100 (percent of the "
+                             f"actual values an interval should hold, e.g. [80, 95]), got "
+                             f"{show(raw)}")
+        if level in levels:
+            raise ValueError(f"lists the level {level:g} more than once")
+        levels.append(level)
+    return tuple(sorted(levels))
+
+
+Levels = Annotated[tuple[float, ...], BeforeValidator(_levels)]
+
+
 MAX_NAME = 200
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from forecaster.classification.case_files import DATA_KINDS
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.data.choices import COMBINES, FILL_METHODS, WINDOW_NORMS
+from forecaster.forecasting.intervals import DEFAULT_LEVELS
 from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
 from forecaster.pipeline.fields import (
     Columns,
@@ -23,6 +24,7 @@ from forecaster.pipeline.fields import (
     FilePath,
     Fraction,
     FractionOrZero,
+    Levels,
     NonNegativeInt,
     PositiveFloat,
     PositiveInt,
@@ -124,6 +126,9 @@ class Training(Section):
 
 class Evaluation(Section):
     season: PositiveInt | None = None  # seasonal-naive period; null: from the data's frequency
+    # prediction intervals' coverage levels in percent (`--level` of `forecaster train`); when
+    # the file does not set them, a default level the calibration is too small for is left out
+    levels: Levels = DEFAULT_LEVELS
 
 
 with warnings.catch_warnings():  # `register` is also ABCMeta.register, a class method only

@@ -107,9 +107,18 @@ def _forecast(task: SeriesTask) -> tuple[dict[str, Any], int]:
     checkpoint = _checkpoint(task)
     result = train_run(series, model, task.run_dir, test_size=pipeline.split.test_size,
                        val_size=pipeline.split.val_size, season=pipeline.evaluation.season,
-                       overwrite=True, extra=_job_facts(task), checkpoint=checkpoint)
+                       overwrite=True, extra=_job_facts(task), checkpoint=checkpoint,
+                       levels=levels_of(pipeline))
     checkpoint.clear()
     return _forecast_metrics(result, model), model.history_.resumed_from_epoch
+
+
+def levels_of(pipeline: Any) -> tuple[float, ...] | None:
+    """`evaluation.levels` as the API takes them: None when the file leaves them at the
+    default, so that, as with `forecaster train` without --level, a default level the
+    calibration is too small for is left out (with a note) instead of failing the series."""
+    evaluation = pipeline.evaluation
+    return evaluation.levels if "levels" in evaluation.model_fields_set else None
 
 
 def _forecaster(pipeline: Any, progress: str, threads: int | None) -> Any:
@@ -119,14 +128,19 @@ def _forecaster(pipeline: Any, progress: str, threads: int | None) -> Any:
 
 
 def _forecast_metrics(result: Any, model: Any) -> dict[str, Any]:
+    """The headline scores of a series for the manifest and the summary, with the coverage of
+    its intervals per level (`coverage_80`: the share of test actuals inside)."""
     scores = result.evaluation.to_dict()
     model_scores = scores["metrics"]["model"]
+    intervals = result.evaluation.intervals
+    coverage = intervals.coverage("model") if intervals is not None else {}
     return {"rmse": model_scores["rmse"], "mase": model_scores.get("mase"),
             "naive_rmse": scores["metrics"]["naive"]["rmse"],
             "skill_vs_naive": scores["skill_vs_naive"], "beats_naive": scores["beats_naive"],
             "verdict_short": scores["verdict_short"],
             "epochs_run": model.history_.epochs_run,
-            "barely_trained": result.summary["training"]["barely_trained"]}
+            "barely_trained": result.summary["training"]["barely_trained"],
+            **{f"coverage_{level}": value for level, value in coverage.items()}}
 
 
 def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
@@ -172,7 +186,7 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
             try:
                 result = write_run(series, view, split, task.run_dir,
                                    season=pipeline.evaluation.season, overwrite=True,
-                                   extra=_job_facts(task))
+                                   extra=_job_facts(task), levels=levels_of(pipeline))
             except ForecasterError as exc:
                 outcomes[task.spec.series_id] = SeriesOutcome(task.spec.series_id, "failed",
                                                               _one_line(str(exc)))
