@@ -191,6 +191,11 @@ def summary_table(result: Any) -> str:
             verdict = short_verdict(metrics)
             if metrics.get("barely_trained") and "epoch 1 kept" not in verdict:
                 verdict += "; barely trained"  # the kept epoch gained under 1 % on the first
+            held = [f"{key.removeprefix('coverage_')} % held {100 * value:.0f} %"
+                    for key, value in metrics.items()
+                    if key.startswith("coverage_") and value is not None]
+            if held:
+                verdict += "; intervals: " + ", ".join(held)
             outcome = f"RMSE {model} vs naive {naive} ({verdict})"
         elif "accuracy" in metrics:
             baseline = BASELINE_LABELS.get(metrics["best_baseline"], metrics["best_baseline"])
