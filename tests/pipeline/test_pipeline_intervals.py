@@ -79,6 +79,9 @@ def test_forecasts_csv_carries_the_default_bounds_per_series(tmp_path, mode):
         run = json.loads((out / "series" / ticker / "metrics.json").read_text())
         assert run["intervals"]["levels"] == ["80", "95"]
         assert metrics["coverage_80"] == run["intervals"]["metrics"]["model"]["80"]["coverage"]
+        held = {level: 100 * metrics[f"coverage_{level}"] for level in ("80", "95")}
+        assert (f"intervals: 80 % held {held['80']:.0f} %, 95 % held {held['95']:.0f} %"
+                in result.output)  # the summary line says it
 
 
 def test_levels_from_the_file_reach_forecasts_and_predictions(tmp_path):
