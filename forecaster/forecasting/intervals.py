@@ -74,8 +74,9 @@ def require_points(count: int, levels: Sequence[float], what: str) -> None:
             raise DataError(
                 f"{what}: a {level_name(level)} % interval needs at least {need} "
                 f"calibration errors, and there are {count} (the validation rows "
-                f"times the horizon steps). Use a lower --level, or give the validation "
-                f"part more rows (--val-size).")
+                f"times the horizon steps). Ask for a lower level (--level; in a pipeline "
+                f"evaluation.levels; in Python levels=), or give the validation part more "
+                f"rows (--val-size, or split.val_size).")
 
 
 def volatility(y: np.ndarray, positions: np.ndarray, window: int) -> np.ndarray:

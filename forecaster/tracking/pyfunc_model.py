@@ -29,7 +29,7 @@ class ForecasterPyfunc(PythonModel):
 
         self.model = Forecaster.load(context.artifacts[MODEL_ARTIFACT])
         if not self.model.has_intervals:
-            from forecaster.forecasting.interval_report import NO_INTERVALS
+            from forecaster.forecasting import NO_INTERVALS  # a stable name for logged copies
 
             warnings.warn(NO_INTERVALS, UserWarning, stacklevel=2)
 
