@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecaster import load_series
+
 
 @pytest.fixture(scope="session")
 def passengers(goog_csv) -> np.ndarray:
@@ -17,3 +19,9 @@ def passengers(goog_csv) -> np.ndarray:
 def co2(goog_csv) -> np.ndarray:
     """Weekly CO2 at Mauna Loa (season 52), its gaps filled by straight lines."""
     return pd.read_csv(goog_csv.parent / "co2_weekly.csv")["co2"].interpolate().to_numpy(float)
+
+
+@pytest.fixture(scope="module")
+def air(goog_csv):
+    """Monthly airline passengers as the toolkit loads them (target y)."""
+    return load_series(goog_csv.with_name("airpassengers.csv"), target="y")

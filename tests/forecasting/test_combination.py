@@ -8,23 +8,13 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from small_models import small
 
-from forecaster import ConfigError, Forecaster, ModelFileError, TrainConfig, load_series
+from forecaster import ConfigError, Forecaster, ModelFileError
 from forecaster.data.frequency import steps_between
 from forecaster.forecasting.baselines import reference_ratio
 from forecaster.forecasting.combination import network_weight
 from forecaster.forecasting.statistical import fit_theta, theta_forecasts
-
-
-def small(**params) -> Forecaster:
-    training = TrainConfig(epochs=3, patience=0, progress="off", device="cpu", seed=0)
-    return Forecaster(**{"cell": "gru", "hidden_size": 8, "num_layers": 1, "horizon": 12,
-                         "training": training, **params})
-
-
-@pytest.fixture(scope="module")
-def air(goog_csv):
-    return load_series(goog_csv.with_name("airpassengers.csv"), target="y")
 
 
 def test_auto_norm_picks_seasonal_naive_on_monthly_airline_data(air):

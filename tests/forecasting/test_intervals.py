@@ -9,8 +9,9 @@ import shutil
 
 import numpy as np
 import pytest
+from small_models import small
 
-from forecaster import ConfigError, DataError, Forecaster, ModelFileError, TrainConfig, load_series
+from forecaster import ConfigError, DataError, Forecaster, ModelFileError
 from forecaster.forecasting.interval_scores import check_levels, interval_metrics, pinball_loss
 from forecaster.forecasting.intervals import (
     MAX_STORED_SCORES,
@@ -162,17 +163,6 @@ def test_a_calibration_round_trips_and_keeps_its_quantiles_when_thinned():
 
 
 # ---------------------------------------------------------------- a real model
-def small(**params) -> Forecaster:
-    training = TrainConfig(epochs=3, patience=0, progress="off", device="cpu", seed=0)
-    return Forecaster(**{"cell": "gru", "hidden_size": 8, "num_layers": 1, "horizon": 12,
-                         "training": training, **params})
-
-
-@pytest.fixture(scope="module")
-def air(goog_csv):
-    return load_series(goog_csv.with_name("airpassengers.csv"), target="y")
-
-
 @pytest.fixture(scope="module")
 def air_model(air):
     return small().fit(air)
