@@ -257,9 +257,11 @@ def _parse_dates(column: pd.Series) -> pd.Series:
     return pd.to_datetime(text, utc=text.str.endswith("Z").any())
 
 
-def _origin_windows(s: Series, target: str, predictions: pd.DataFrame) -> list[list[float]]:
+def _origin_windows(s: Series, target: str, predictions: pd.DataFrame,
+                    column: str = "model") -> list[list[float]]:
     """predictions.csv holds a window of h rows from every test row in turn: block j starts at
-    test row j. Keep the blocks at the origins, and check their actual values are ours."""
+    test row j. Keep the blocks' `column` at the origins, and check their actual values are
+    ours."""
     h = s.horizon
     starts = np.flatnonzero(predictions["step"].to_numpy() == 1)
     expected = s.n - s.test_start - h + 1
@@ -272,7 +274,7 @@ def _origin_windows(s: Series, target: str, predictions: pd.DataFrame) -> list[l
         block = predictions.iloc[starts[origin - s.test_start]:][:h]
         if not np.allclose(block["actual"].to_numpy(), y[origin:origin + h], rtol=1e-6):
             raise SystemExit(f"{s.name}: the window at row {origin} holds other actual values")
-        out.append(block["model"].to_list())
+        out.append(block[column].to_list())
     return out
 
 
@@ -407,18 +409,20 @@ def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def forecasts_of(tool: str, s: Series, refresh: bool, threads: int) -> dict:
-    """The cached result of (tool, series), or a fresh run when absent, stale or refreshed."""
-    path = CACHE / tool / f"{s.name}.json"
+def forecasts_of(tool: str, s: Series, refresh: bool, threads: int, cache: Path = CACHE,
+                 runners: dict | None = None) -> dict:
+    """The cached result of (tool, series), or a fresh run when absent, stale or refreshed
+    (`cache` and `runners`: another benchmark's, e.g. intervals.py)."""
+    path = cache / tool / f"{s.name}.json"
     if path.exists() and not refresh:
         cached = json.loads(path.read_text(encoding="utf-8"))
         if cached.get("key") == s.key():
             _progress(f"[{tool}] {s.name}: cached ({_seconds(cached)})")
             return cached
-    workdir = CACHE / "work" / tool / s.name
+    workdir = cache / "work" / tool / s.name
     workdir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    result = RUNNERS[tool](s, workdir, threads)
+    result = (runners or RUNNERS)[tool](s, workdir, threads)
     result.update(key=s.key(), threads=threads, seconds=time.perf_counter() - start,
                   when=time.strftime("%Y-%m-%dT%H:%M:%S"))
     path.parent.mkdir(parents=True, exist_ok=True)
