@@ -194,9 +194,8 @@ def summary_table(result: Any) -> str:
             held = [f"{key.removeprefix('coverage_')} % held {100 * value:.0f} %"
                     for key, value in metrics.items()
                     if key.startswith("coverage_") and value is not None]
-            if held:
-                verdict += "; intervals: " + ", ".join(held)
-            outcome = f"RMSE {model} vs naive {naive} ({verdict})"
+            outcome = f"RMSE {model} vs naive {naive} ({verdict})" + (
+                "; intervals: " + ", ".join(held) if held else "")
         elif "accuracy" in metrics:
             baseline = BASELINE_LABELS.get(metrics["best_baseline"], metrics["best_baseline"])
             outcome = (f"accuracy {metrics['accuracy']:.4f} vs {baseline} "
