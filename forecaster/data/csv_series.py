@@ -42,28 +42,38 @@ class SeriesData:
     frequency: str | None
     file_sha256: str | None = None
     notes: list[str] = field(default_factory=list)
+    future_features: list[str] = field(default_factory=list)  # known ahead (may be features too)
 
     @property
     def columns(self) -> list[str]:
-        return [self.target, *self.features]
+        """Every column the series carries: target, past inputs, then known-ahead-only ones."""
+        return [self.target, *self.features,
+                *[c for c in self.future_features if c not in self.features]]
 
     @property
     def values(self) -> np.ndarray:
-        """(time, 1 + n_features) float64, target first."""
-        return self.frame[self.columns].to_numpy(dtype=np.float64)
+        """(time, 1 + n_features) float64, target first: the encoder's past inputs."""
+        return self.frame[[self.target, *self.features]].to_numpy(dtype=np.float64)
+
+    @property
+    def future_values(self) -> np.ndarray:
+        """(time, n_future_features) float64: the columns known ahead, at their own rows."""
+        return self.frame[self.future_features].to_numpy(dtype=np.float64)
 
     def fingerprint(self) -> str:
         """SHA-256 of the dates and values actually used, so a model knows what it saw."""
         digest = hashlib.sha256()
         digest.update(self.frame.index.asi8.tobytes())
-        digest.update(np.ascontiguousarray(self.values).tobytes())
+        digest.update(np.ascontiguousarray(
+            self.frame[self.columns].to_numpy(dtype=np.float64)).tobytes())
         digest.update(",".join(self.columns).encode())
         return digest.hexdigest()
 
     def head(self, stop: int) -> SeriesData:
         """The first `stop` rows, same columns and metadata (no copy of settings lost)."""
         return SeriesData(self.frame.iloc[:stop], self.target, self.features, self.source,
-                          self.frequency, self.file_sha256, list(self.notes))
+                          self.frequency, self.file_sha256, list(self.notes),
+                          list(self.future_features))
 
 
 def _file_lines(frame: pd.DataFrame) -> np.ndarray:
@@ -182,9 +192,12 @@ def select_series(
     date_column: str | None = None,
     fill: FillMethod | None = None,
     file_sha256: str | None = None,
+    future_features: list[str] | None = None,
 ) -> SeriesData:
-    """Validate a raw table and keep the date index, the target and the input columns."""
+    """Validate a raw table and keep the date index, the target and the input columns
+    (`future_features`: columns known ahead, validated like the others)."""
     features = list(features or [])
+    future_features = list(future_features or [])
     shown = printable(source)
     date_col = find_date_column(frame, source, date_column)
     value_columns = [c for c in frame.columns if c != date_col]
@@ -194,7 +207,8 @@ def select_series(
             raise DataError(f"Say which column to forecast with --target; '{shown}' has "
                             f"columns {printable_list(value_columns)}.")
         target = str(numeric[0])
-    for role, name in [("target", target)] + [("feature", f) for f in features]:
+    for role, name in ([("target", target)] + [("feature", f) for f in features]
+                       + [("future feature", f) for f in future_features]):
         if name not in frame.columns or name == date_col:
             raise DataError(f"The {role} column '{printable(name)}' is not in '{shown}'. Columns "
                             f"there: {printable_list(value_columns)} (dates in "
@@ -202,6 +216,13 @@ def select_series(
     if target in features:
         raise DataError(f"'{printable(target)}' is the target; do not list it in --features as "
                         f"well.")
+    if target in future_features:
+        raise DataError(f"'{printable(target)}' is the target: its future values are what is "
+                        f"forecast, so it cannot be a --future-features column.")
+    for listed, flag in ((features, "--features"), (future_features, "--future-features")):
+        repeated = sorted({c for c in listed if listed.count(c) > 1})
+        if repeated:
+            raise DataError(f"{flag} lists {printable_list(repeated)} more than once.")
     lines = _file_lines(frame)
     dates, notes = parse_dates(frame[date_col], column=date_col, source=source, lines=lines)
     duplicated = np.flatnonzero(dates.duplicated(keep=False).to_numpy())
@@ -213,7 +234,7 @@ def select_series(
             f"holds several series in long format (e.g. a Symbol column), keep one of them."
             f"{duplicate_hint(dates)}"
         )
-    columns = [target, *features]
+    columns = [target, *features, *[c for c in future_features if c not in features]]
     data = pd.DataFrame({c: _numeric(frame, c, source).to_numpy() for c in columns},
                         index=pd.DatetimeIndex(dates, name=date_col))
     order = np.argsort(data.index.asi8, kind="stable")
@@ -229,7 +250,7 @@ def select_series(
                         f"({data[target].iloc[0]}): there is nothing to forecast. Check that it "
                         f"is the right column.")
     return SeriesData(data, target, features, source, infer_frequency(data.index), file_sha256,
-                      notes)
+                      notes, future_features)
 
 
 def _even_out(data: pd.DataFrame, date_col: str, fill: FillMethod | None,
@@ -288,6 +309,7 @@ def load_series(
     date_column: str | None = None,
     fill: FillMethod | None = None,
     encoding: str = "utf-8",
+    future_features: list[str] | None = None,
 ) -> SeriesData:
     """Read and validate a CSV series.
 
@@ -299,17 +321,20 @@ def load_series(
     """
     frame, sha = read_csv(path, encoding=encoding)
     return select_series(frame, source=str(path), target=target, features=features,
-                         date_column=date_column, fill=fill, file_sha256=sha)
+                         date_column=date_column, fill=fill, file_sha256=sha,
+                         future_features=future_features)
 
 
 def as_series_data(data: object, target: str | None = None,
-                   features: list[str] | None = None) -> SeriesData:
+                   features: list[str] | None = None,
+                   future_features: list[str] | None = None) -> SeriesData:
     """Accept a SeriesData, a date-indexed DataFrame or Series, a darts TimeSeries, or the path
     of a CSV file (read with `load_series`'s defaults)."""
     if isinstance(data, SeriesData):
         return data
     if isinstance(data, str | os.PathLike):  # the message below has always offered a path
-        return load_series(data, target=target, features=features)
+        return load_series(data, target=target, features=features,
+                           future_features=future_features)
     if type(data).__module__.startswith("darts") and hasattr(data, "to_dataframe"):
         data = data.to_dataframe()
     if isinstance(data, pd.Series):
@@ -321,6 +346,6 @@ def as_series_data(data: object, target: str | None = None,
         name = data.index.name or "date"
         frame = data.reset_index(names=name)
         return select_series(frame, source="the given frame", target=target, features=features,
-                             date_column=name)
+                             date_column=name, future_features=future_features)
     return select_series(data.reset_index(drop=True), source="the given frame", target=target,
-                         features=features)
+                         features=features, future_features=future_features)

@@ -35,33 +35,42 @@ class WindowBatches:
     horizon: int
     norm: WindowNorm = "last"
     season: int = 1  # norm "season": targets relative to the value one season before each
+    known: torch.Tensor | None = None  # (time, known columns): inputs known at each target row
 
     def __post_init__(self) -> None:
         # Strided views, no copies: (time - lookback + 1, columns, lookback) and (.., horizon).
         self._inputs = self.series.unfold(0, self.lookback, 1)
         self._targets = self.series[:, 0].unfold(0, self.horizon, 1)
+        self._known = None if self.known is None else self.known.unfold(0, self.horizon, 1)
 
     @classmethod
     def from_array(cls, scaled: np.ndarray, positions: np.ndarray, lookback: int, horizon: int,
-                   norm: WindowNorm = "last", season: int = 1) -> WindowBatches:
+                   norm: WindowNorm = "last", season: int = 1,
+                   known: np.ndarray | None = None) -> WindowBatches:
         series = torch.from_numpy(np.ascontiguousarray(scaled, dtype=np.float32))
+        steps = (None if known is None or known.shape[1] == 0 else
+                 torch.from_numpy(np.ascontiguousarray(known, dtype=np.float32)))
         return cls(series, torch.as_tensor(positions, dtype=torch.long), lookback, horizon, norm,
-                   season)
+                   season, steps)
 
     def __len__(self) -> int:
         return len(self.positions)
 
     def to(self, device: torch.device) -> WindowBatches:
         return WindowBatches(self.series.to(device), self.positions.to(device), self.lookback,
-                             self.horizon, self.norm, self.season)
+                             self.horizon, self.norm, self.season,
+                             None if self.known is None else self.known.to(device))
 
-    def inputs(self, rows: torch.Tensor) -> torch.Tensor:
-        """(batch, lookback, columns) inputs for the windows at `rows` of `positions`."""
+    def inputs(self, rows: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """(batch, lookback, columns) inputs for the windows at `rows` of `positions`; with
+        known inputs, also the (batch, horizon, known columns) values at the target rows."""
         t = self.positions[rows]
         x = self._inputs[t - self.lookback].transpose(1, 2)
         if self.norm != "none":
             x = x - x[:, -1:, :]
-        return x
+        if self._known is None:
+            return x
+        return x, self._known[t].transpose(1, 2)
 
     def levels(self, rows: torch.Tensor) -> torch.Tensor:
         """(batch, 1) or (batch, horizon) reference subtracted from the targets: the last

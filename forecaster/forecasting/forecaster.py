@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator
 from torch import nn
 
 from forecaster.core import EncoderConfig, EncoderWithHead
+from forecaster.core.decoder import EncoderDecoder
 from forecaster.data import (
     WINDOW_NORMS,
     SeriesData,
@@ -20,7 +21,6 @@ from forecaster.data import (
     as_series_data,
     chronological_split,
     fit_scaler,
-    future_dates,
     scaler_from_state,
     scaler_state,
     season_length,
@@ -28,6 +28,7 @@ from forecaster.data import (
 )
 from forecaster.data.choices import COMBINES
 from forecaster.data.frequency import steps_between
+from forecaster.data.known_inputs import NO_KNOWN_INPUTS, KnownInputs
 from forecaster.data.scaling import inverse_target
 from forecaster.data.split import default_lookback
 from forecaster.errors import ConfigError, DataError, ModelFileError
@@ -53,6 +54,12 @@ from forecaster.forecasting.model_intervals import (
     calibration_parts,
     forecast_bounds,
     window_bounds,
+)
+from forecaster.forecasting.model_known import (
+    check_known_settings,
+    history_and_future,
+    known_rows,
+    resolve_known,
 )
 from forecaster.forecasting.persistence import (
     load_weights,
@@ -128,7 +135,9 @@ class Forecaster(BaseEstimator):
     def __init__(self, cell: str = "lstm", hidden_size: int = 50, num_layers: int = 3,
                  lookback: int | None = None, horizon: int = 1, window_norm: str = "auto",
                  dropout: float = 0.0, bidirectional: bool = False, pooling: str = "last",
-                 combine: str = "theta", training: TrainConfig | None = None) -> None:
+                 combine: str = "theta", calendar: str | list[str] = "none",
+                 holidays: str | None = None, exchange: str | None = None,
+                 training: TrainConfig | None = None) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -139,6 +148,9 @@ class Forecaster(BaseEstimator):
         self.bidirectional = bidirectional
         self.pooling = pooling
         self.combine = combine
+        self.calendar = calendar
+        self.holidays = holidays
+        self.exchange = exchange
         self.training = training
 
     # ------------------------------------------------------------------ validation and set-up
@@ -151,6 +163,7 @@ class Forecaster(BaseEstimator):
         if self.combine not in COMBINES:
             raise ConfigError(f"combine={self.combine!r} is not known; use one of "
                               f"{', '.join(COMBINES)} (none: the network's forecast alone).")
+        check_known_settings(self)
 
     @property
     def label(self) -> str:
@@ -164,10 +177,12 @@ class Forecaster(BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     def fit(self, data: Any, target: str | None = None, features: list[str] | None = None,
-            val_size: float = 0.1) -> Forecaster:
-        """Train on the whole of `data`, holding out its last `val_size` for early stopping."""
+            val_size: float = 0.1, future_features: list[str] | None = None) -> Forecaster:
+        """Train on the whole of `data`, holding out its last `val_size` for early stopping.
+        `future_features`: columns whose values at the forecast steps are known when the
+        forecast is made (they must then be given for the steps after the last row)."""
         self._check_params()
-        series = as_series_data(data, target, features)
+        series = as_series_data(data, target, features, future_features)
         split = chronological_split(len(series.frame), test_size=0.0, val_size=val_size,
                                     lookback=self.lookback, horizon=self.horizon)
         return self.fit_span(series, split.train_end, split.val_end)
@@ -243,10 +258,13 @@ class Forecaster(BaseEstimator):
                             f"{lookback} and horizon {self.horizon} in its {train_end} "
                             f"training rows; {remedy}.")
         season = season_length(series.frequency)
+        known = known_rows(resolve_known(self, series, train_end), series)
         train = WindowBatches.from_array(scaled[:train_end], train_pos, lookback,
-                                         self.horizon, self.window_norm_, season)
+                                         self.horizon, self.window_norm_, season,
+                                         None if known is None else known[:train_end])
         val = WindowBatches.from_array(scaled[:val_end], val_pos, lookback, self.horizon,
-                                       self.window_norm_, season)
+                                       self.window_norm_, season,
+                                       None if known is None else known[:val_end])
         return scaler, train, val
 
     def train_network(self, train: WindowBatches, val: WindowBatches, columns: int,
@@ -256,11 +274,18 @@ class Forecaster(BaseEstimator):
         config = self.training or TrainConfig()
         torch.manual_seed(config.seed)
         self.encoder_config_ = self._encoder_config(columns)
-        self.network_ = EncoderWithHead(self.encoder_config_, self.horizon)
+        self.network_ = self._network(0 if train.known is None else train.known.shape[1])
         self.history_: History = fit(self.network_, train, val, nn.functional.mse_loss,
                                      config, reporter=reporter, checkpoint=checkpoint)
         self.network_.to("cpu")
         self.train_config_ = config
+
+    def _network(self, known: int) -> torch.nn.Module:
+        """The encoder and its head, with a decoder over the forecast steps when `known`
+        inputs are known ahead for each step."""
+        if known:
+            return EncoderDecoder(self.encoder_config_, self.horizon, known)
+        return EncoderWithHead(self.encoder_config_, self.horizon)
 
     def remember_span(self, series: SeriesData, scaler: Any, train_end: int,
                       val_end: int, calibrate: bool = True) -> None:
@@ -269,6 +294,8 @@ class Forecaster(BaseEstimator):
         the calibrations of all its series instead."""
         self.scaler_ = scaler
         self.target_, self.features_ = series.target, list(series.features)
+        self.future_features_ = list(series.future_features)
+        self.known_ = resolve_known(self, series, train_end)
         self.frequency_ = series.frequency
         self.season_ = season_length(series.frequency)
         self.data_info_ = {
@@ -284,7 +311,8 @@ class Forecaster(BaseEstimator):
         self.combination_ = None
         if self.combine == "theta":
             self.combination_ = fit_combination(
-                lambda positions: self.network_forecasts(series.values, positions),
+                lambda positions: self.network_forecasts(series.values, positions,
+                                                         known_rows(self.known_, series)),
                 series.values[:, 0], train_end=train_end, val_end=val_end,
                 lookback=self.lookback_, horizon=self.horizon, season=self.season_,
                 anchor=str(series.frame.index[0]) if len(series.frame) else None)
@@ -298,12 +326,16 @@ class Forecaster(BaseEstimator):
         if isinstance(data, SeriesData):
             series = data
         else:
-            series = as_series_data(data, self.target_, self.features_)
-        missing = [c for c in [self.target_, *self.features_] if c not in series.frame.columns]
-        if missing or series.target != self.target_ or series.features != self.features_:
+            series = as_series_data(data, self.target_, self.features_, self.future_features_)
+        wanted = [self.target_, *self.features_, *self.future_features_]
+        missing = [c for c in wanted if c not in series.frame.columns]
+        if missing or series.target != self.target_ or series.features != self.features_ \
+                or series.future_features != self.future_features_:
+            future = (f", future features {', '.join(self.future_features_)}"
+                      if self.future_features_ else "")
             raise DataError(f"'{series.source}' does not have the columns this model was trained "
-                            f"on: target '{self.target_}', features {self.features_ or 'none'} "
-                            f"(it has {', '.join(series.frame.columns)}).")
+                            f"on: target '{self.target_}', features {self.features_ or 'none'}"
+                            f"{future} (it has {', '.join(series.frame.columns)}).")
         return series
 
     def phase_of(self, series: SeriesData) -> int:
@@ -319,8 +351,8 @@ class Forecaster(BaseEstimator):
         steps = steps_between(anchor, series.frame.index[0], self.frequency_)
         return 0 if steps is None else steps % combination.theta.profile.season
 
-    def predict_positions(self, values: np.ndarray, positions: np.ndarray, phase: int = 0
-                          ) -> np.ndarray:
+    def predict_positions(self, values: np.ndarray, positions: np.ndarray, phase: int = 0,
+                          known: np.ndarray | None = None) -> np.ndarray:
         """(windows, horizon) forecasts in original units for windows whose first target is at
         each position; only rows before a position are read. One batched pass, no refits.
         With `combine="theta"` each is the weighted mean of the network's and Theta's
@@ -328,7 +360,7 @@ class Forecaster(BaseEstimator):
         check_is_fitted(self)
         if len(positions) == 0:
             return np.empty((0, self.horizon))
-        result = self.network_forecasts(values, positions)
+        result = self.network_forecasts(values, positions, known)
         combination = getattr(self, "combination_", None)
         if combination is not None:
             with np.errstate(over="ignore", invalid="ignore"):
@@ -341,14 +373,26 @@ class Forecaster(BaseEstimator):
                 f"the range it was trained on; train it again.")
         return result
 
-    def network_forecasts(self, values: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    def network_forecasts(self, values: np.ndarray, positions: np.ndarray,
+                          known: np.ndarray | None = None) -> np.ndarray:
         """The network's half of `predict_positions`: (windows, horizon) in original units
-        (may hold NaN or inf from a broken model; `predict_positions` checks)."""
+        (may hold NaN or inf from a broken model; `predict_positions` checks). `known`: the
+        (rows, width) inputs known ahead (`model_known.known_rows`) for a model that uses them;
+        steps beyond its rows read its last row, so only forecasts whose targets it covers
+        (all of a real forecast's: `forecast` checks the future rows) are meaningful."""
+        needs = not getattr(self, "known_", NO_KNOWN_INPUTS).empty
+        if needs and known is None:
+            raise ValueError("this model reads inputs known ahead: pass known=known_rows(...)")
         scaled = self.scaler_.transform(values[: int(positions.max())])
         # the window source needs targets only for training; pad so unfold has the last window
         padded = np.vstack([scaled, np.zeros((self.horizon, scaled.shape[1]))])
+        if needs:
+            rows = len(padded)
+            known = known[:rows] if len(known) >= rows else np.vstack(
+                [known, np.repeat(known[-1:], rows - len(known), axis=0)])
         windows = WindowBatches.from_array(padded, positions, self.lookback_, self.horizon,
-                                           self.window_norm_, self.season_)
+                                           self.window_norm_, self.season_,
+                                           known if needs else None)
         device = next(self.network_.parameters()).device
         windows = windows.to(device)
         outputs = []
@@ -357,7 +401,9 @@ class Forecaster(BaseEstimator):
             for start in range(0, len(positions), _PREDICT_BATCH):
                 rows = torch.arange(start, min(start + _PREDICT_BATCH, len(positions)),
                                     device=device)
-                out = self.network_(windows.inputs(rows))
+                inputs = windows.inputs(rows)
+                out = (self.network_(*inputs) if isinstance(inputs, tuple)
+                       else self.network_(inputs))
                 outputs.append(windows.restore(rows, out).float().cpu().numpy())
         with np.errstate(over="ignore", invalid="ignore"):
             return inverse_target(self.scaler_, np.concatenate(outputs).astype(np.float64))
@@ -421,7 +467,8 @@ class Forecaster(BaseEstimator):
         series = self._series(data)
         levels = self._levels(levels, series.source)
         positions = self._positions_from(series, start)
-        predictions = self.predict_positions(series.values, positions, self.phase_of(series))
+        predictions = self.predict_positions(series.values, positions, self.phase_of(series),
+                                             known_rows(self.known_, series))
         targets = positions[:, None] + np.arange(self.horizon)[None, :]
         frame = pd.DataFrame({
             "date": series.frame.index[targets.ravel()],
@@ -454,7 +501,8 @@ class Forecaster(BaseEstimator):
         if season is None:  # the frequency's season where it fits, else none
             season = self.season_ if self.season_ < history else 1
         check_season(season, history, series.source)
-        predictions = self.predict_positions(series.values, positions, self.phase_of(series))
+        predictions = self.predict_positions(series.values, positions, self.phase_of(series),
+                                             known_rows(self.known_, series))
         return evaluate_forecasts(series.values[:, 0], series.frame.index, positions,
                                   predictions, season=season,
                                   model_label=self.label, by_step=by_step, seen_rows=seen,
@@ -464,24 +512,28 @@ class Forecaster(BaseEstimator):
                                                             levels, self.levels_left_out(),
                                                             self.lookback_))
 
-    def forecast(self, data: Any, levels: Any = None) -> pd.DataFrame:
+    def forecast(self, data: Any, levels: Any = None, future: Any = None) -> pd.DataFrame:
         """The `horizon` values after the last row of `data`, with their dates and lower_L/
         upper_L bounds per level (percent; default 80 and 95). The bounds adapt to the misses
-        of the model's forecasts over the rows of `data` it did not train on."""
+        of the model's forecasts over the rows of `data` it did not train on.
+
+        A model with future-known columns needs their values for the forecast dates: as the
+        last rows of `data` (a path or a DataFrame) with the target empty, or as `future` (a
+        path or a DataFrame: a date column and those columns, one row per forecast date)."""
         check_is_fitted(self)
-        series = self._series(data)
+        series, future_values, dates = history_and_future(self, data, future)
         levels = self._levels(levels, series.source)
         n = len(series.frame)
         if n < self.lookback_:
             raise DataError(f"'{series.source}' has {n} rows; forecasting needs the last "
                             f"{self.lookback_} (the model's lookback).")
-        values = self.predict_positions(series.values, np.array([n]), self.phase_of(series))[0]
-        dates = future_dates(series.frame.index[-1], self.horizon, series.frequency or
-                             self.frequency_, series.frame.index)
+        known = known_rows(self.known_, series, future_values, dates)
+        values = self.predict_positions(series.values, np.array([n]), self.phase_of(series),
+                                        known)[0]
         frame = pd.DataFrame({"date": dates, "step": np.arange(1, self.horizon + 1),
                               "forecast": values})
         if self.has_intervals:
-            lower, upper = forecast_bounds(self, series, values, levels)
+            lower, upper = forecast_bounds(self, series, values, levels, known)
             for k, (low, high) in enumerate(zip(bound_columns(levels)[::2],
                                                 bound_columns(levels)[1::2], strict=True)):
                 frame[low], frame[high] = lower[k], upper[k]
@@ -501,9 +553,11 @@ class Forecaster(BaseEstimator):
 
     def fitted_params(self) -> dict[str, Any]:
         """The settings as trained: `saved_params` with the lookback used (a default of None
-        is recorded as the number chosen), for config.json and metrics.json."""
+        is recorded as the number chosen) and the calendar features chosen, for config.json
+        and metrics.json."""
         return {**saved_params(self), "lookback": self.lookback_,
-                "window_norm": self.window_norm_}
+                "window_norm": self.window_norm_, "calendar": list(self.known_.calendar),
+                "holidays": self.known_.holidays}
 
     def save_into(self, directory: Path) -> None:
         """Write config.json and weights.safetensors into an existing directory."""
@@ -521,6 +575,7 @@ class Forecaster(BaseEstimator):
             **({"combination": self.combination_.to_dict()}
                if self.combination_ is not None else {}),
             **({"intervals": self.calibration_.to_dict()} if self.has_intervals else {}),
+            **({"known_inputs": self.known_.to_dict()} if not self.known_.empty else {}),
             "training": {**asdict(self.train_config_), "epochs_run": history.epochs_run,
                          "best_epoch": history.best_epoch, "device": history.device,
                          "interrupted": history.interrupted},
@@ -535,8 +590,10 @@ class Forecaster(BaseEstimator):
         params = {"combine": "none", **config["params"]}
         model = cls(**params, training=saved_train_config(config["training"], path))
         model.encoder_config_ = EncoderConfig(**config["encoder"])
-        model.network_ = load_weights(
-            lambda: EncoderWithHead(model.encoder_config_, model.horizon), state, path)
+        block = config.get("known_inputs")  # absent: no inputs known ahead (or an old file)
+        model.known_ = KnownInputs.from_dict(block) if block else NO_KNOWN_INPUTS
+        model.future_features_ = list(model.known_.future_features)
+        model.network_ = load_weights(lambda: model._network(model.known_.width), state, path)
         model.train_config_ = model.training
         model.scaler_ = scaler_from_state(config["scaler"])
         model.target_, model.features_ = config["target"], config["features"]

@@ -32,8 +32,9 @@ def _joined(parts: list[WindowBatches]) -> WindowBatches:
         positions.append(part.positions + offset)
         offset += len(part.series)
     first = parts[0]
+    known = None if first.known is None else torch.cat([part.known for part in parts])
     return WindowBatches(torch.cat(series), torch.cat(positions), first.lookback, first.horizon,
-                         first.norm, first.season)
+                         first.norm, first.season, known)
 
 
 def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],

@@ -22,6 +22,7 @@ from forecaster.forecasting.intervals import (
     bounds_at,
     series_parts,
 )
+from forecaster.forecasting.model_known import known_rows
 from forecaster.forecasting.statistical import fit_theta
 
 if TYPE_CHECKING:
@@ -43,8 +44,10 @@ def calibration_parts(model: Forecaster, series: SeriesData, train_end: int, val
         held_out = ThetaCombination(fit_theta(y[:train_end], model.season_),
                                     model.combination_.network_weight, None)
 
+    known = known_rows(model.known_, series)
+
     def forecasts_at(positions: np.ndarray) -> np.ndarray:
-        network = model.network_forecasts(series.values, positions)
+        network = model.network_forecasts(series.values, positions, known)
         if held_out is None:
             return network
         with np.errstate(over="ignore", invalid="ignore"):
@@ -60,12 +63,13 @@ def window_bounds(model: Forecaster, series: SeriesData, point: np.ndarray,
     """(levels, windows, horizon) bounds of scored windows, updated origin by origin."""
     fractions = [level / 100 for level in levels]
     bounds = adaptive_bounds(model.calibration_, point, series.values[:, 0], positions,
-                             fractions)
+                             fractions)  # (the known inputs are in `point` already)
     return bounds.lower, bounds.upper
 
 
 def forecast_bounds(model: Forecaster, series: SeriesData, point: np.ndarray,
-                    levels: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+                    levels: Sequence[float], known: np.ndarray | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """(levels, horizon) bounds of the forecast after the last row. The miscoverage rates
     are first replayed over the rows the model did not train on (the misses observed so far,
     at most `MAX_REPLAY` origins back), so a nightly job's intervals adapt without any state
@@ -78,7 +82,7 @@ def forecast_bounds(model: Forecaster, series: SeriesData, point: np.ndarray,
     positions = np.arange(first, n)
     alphas = np.repeat((1 - fractions)[:, None], model.horizon, axis=1)
     if len(positions):
-        past = model.predict_positions(values, positions, model.phase_of(series))
+        past = model.predict_positions(values, positions, model.phase_of(series), known)
         alphas = adaptive_bounds(calibration, past, y, positions, fractions, now=n).alphas_now
     lower, upper = bounds_at(calibration, point[None], y, np.array([n]), alphas)
     return lower[:, 0], upper[:, 0]

@@ -73,6 +73,9 @@ class ForecasterParams(_EncoderParams):
     horizon: Annotated[int, Field(ge=1, le=MAX_STEPS)]
     window_norm: Literal["last", "season", "none"]  # as trained ("auto" is saved decided)
     combine: Literal["theta", "none"] = "none"  # absent in files saved before combinations
+    calendar: list[str] = []  # the calendar features chosen (absent before known inputs)
+    holidays: str | None = None
+    exchange: str | None = None
 
 
 class TextParams(_EncoderParams):
@@ -154,11 +157,31 @@ class IntervalsSchema(_Strict):
     floor: Annotated[Finite, Field(gt=0.0)]
 
 
+class KnownInputsSchema(_Strict):
+    """Inputs known ahead (`forecaster.data.known_inputs.KnownInputs`)."""
+
+    future_features: Annotated[list[str], Field(max_length=MAX_INPUTS)]
+    calendar: Annotated[list[str], Field(max_length=MAX_INPUTS)]
+    holidays: str | None
+    low: list[Finite]
+    high: list[Finite]
+    names: list[str]
+
+    @model_validator(mode="after")
+    def _one_range_per_column(self) -> KnownInputsSchema:
+        for name in ("low", "high"):
+            if len(getattr(self, name)) != len(self.future_features):
+                raise ValueError(f"known_inputs.{name} has {len(getattr(self, name))} value(s) "
+                                 f"for {len(self.future_features)} future feature(s)")
+        return self
+
+
 class ForecasterFile(_ModelFile):
     kind: Literal["forecaster"]
     params: ForecasterParams
     combination: CombinationSchema | None = None
     intervals: IntervalsSchema | None = None  # absent in files saved before intervals
+    known_inputs: KnownInputsSchema | None = None  # absent: nothing known ahead
     target: str
     features: list[str]
     frequency: str | None

@@ -1,0 +1,108 @@
+"""A Forecaster's inputs known in advance: which ones it uses, their matrix over a series' rows,
+and the future rows a forecast needs (checked in `forecaster.data.future_rows`).
+
+Kept apart from `forecaster.py` so the estimator reads top to bottom.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from forecaster.data import SeriesData, future_dates
+from forecaster.data.csv_series import read_csv, select_series
+from forecaster.data.future_rows import future_matrix, split_future_rows
+from forecaster.data.known_inputs import KnownInputs, fit_known
+from forecaster.errors import ConfigError
+
+if TYPE_CHECKING:
+    from forecaster.forecasting.forecaster import Forecaster
+
+
+def check_known_settings(model: Forecaster, frequency: str | None = None
+                         ) -> tuple[tuple[str, ...], str | None, str | None]:
+    """(calendar features, holiday region, exchange) as checked settings, or ConfigError."""
+    from forecaster.data.calendar import check_calendar, check_holidays
+    from forecaster.data.exchange import check_exchange
+
+    return (check_calendar(model.calendar, frequency), check_holidays(model.holidays),
+            check_exchange(model.exchange))
+
+
+def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> KnownInputs:
+    """The known inputs to train with: the series' future columns (scaled by their training
+    range), the calendar features its frequency calls for, and the holidays asked for."""
+    calendar, holidays, _ = check_known_settings(model, series.frequency)
+    return fit_known(series.future_features, calendar, holidays,
+                     series.future_values[:train_end])
+
+
+def known_rows(known: KnownInputs, series: SeriesData, future_values: np.ndarray | None = None,
+               dates: pd.DatetimeIndex | None = None) -> np.ndarray | None:
+    """(rows, width) known inputs over the series' rows, and the future rows after them when
+    given (their values and dates); None for a model without known inputs."""
+    if known.empty:
+        return None
+    index, values = series.frame.index, series.future_values
+    if future_values is not None and dates is not None:
+        index = index.append(dates)
+        values = np.vstack([values, future_values])
+    return known.matrix(values, pd.DatetimeIndex(index))
+
+
+def forecast_dates(model: Forecaster, series: SeriesData) -> pd.DatetimeIndex:
+    """The `horizon` dates after the last row: trading sessions with an exchange, else the
+    frequency's steps."""
+    last = series.frame.index[-1]
+    if getattr(model, "exchange", None):
+        from forecaster.data.exchange import session_dates
+
+        return session_dates(last, model.horizon, model.exchange)
+    return future_dates(last, model.horizon, series.frequency or model.frequency_,
+                        series.frame.index)
+
+
+def _raw(data: Any) -> tuple[pd.DataFrame, str, str | None] | None:
+    """A path or a plain DataFrame as (raw table, source, file hash); None for other inputs."""
+    if isinstance(data, str | os.PathLike):
+        frame, sha = read_csv(data)
+        return frame, str(data), sha
+    if isinstance(data, pd.DataFrame):
+        frame = data.reset_index(names=data.index.name or "date") \
+            if isinstance(data.index, pd.DatetimeIndex) else data.reset_index(drop=True)
+        return frame, "the given frame", None
+    return None
+
+
+def history_and_future(model: Forecaster, data: Any, future: Any = None
+                       ) -> tuple[SeriesData, np.ndarray | None, pd.DatetimeIndex]:
+    """The history as a checked series, the known-ahead values of the forecast steps (None for
+    a model without future columns) and the forecast dates. The future rows are the trailing
+    rows of `data` whose target is empty, or `future` (a path or a DataFrame)."""
+    columns = list(model.future_features_)
+    raw = _raw(data)
+    trailing = None
+    if raw is not None and columns:
+        frame, source, sha = raw
+        history, trailing = split_future_rows(frame, model.target_)
+        series = select_series(history, source=source, target=model.target_,
+                               features=model.features_, future_features=columns,
+                               file_sha256=sha)
+    else:
+        series = model._series(data)
+    dates = forecast_dates(model, series)
+    if not columns:
+        return series, None, dates
+    if future is not None:
+        if trailing is not None and len(trailing):
+            raise ConfigError(f"'{series.source}' ends with {len(trailing)} row(s) without a "
+                              f"target and a separate future file was given as well: give the "
+                              f"future rows one way only.")
+        table, source = (_raw(future) or (None, str(future), None))[:2]
+        values = future_matrix(table, columns, dates, source)
+    else:
+        values = future_matrix(trailing, columns, dates, series.source)
+    return series, values, dates
