@@ -50,7 +50,8 @@ def _score(model_dir: Path, csv: Path, target: str | None, features: str,
     model = Forecaster.load(model_dir)
     series = load_series(csv, target=target or model.target_,
                          features=split_features(features) or model.features_,
-                         date_column=date_column, fill=fill, encoding=encoding)
+                         date_column=date_column, fill=fill, encoding=encoding,
+                         future_features=list(getattr(model, "future_features_", [])))
     print_notes(series.notes)
     if not model.has_intervals:
         info(f"Note: {NO_INTERVALS}.")

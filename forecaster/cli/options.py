@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
 
+from forecaster.data.calendar import CALENDAR_FEATURES
 from forecaster.data.choices import FILL_METHODS
-from forecaster.errors import ForecasterError
+from forecaster.errors import ConfigError, ForecasterError
 
 EXIT_BAD_INPUT = 2
 
@@ -55,6 +57,66 @@ def data_options(command: Callable) -> Callable:
     for decorator in reversed(decorators):
         command = decorator(command)
     return command
+
+
+def known_options(command: Callable) -> Callable:
+    """--future-features, --calendar, --holidays, --exchange: the inputs known in advance for
+    each forecast step (train). The last three are `Forecaster` settings of the same name."""
+    decorators = [
+        click.option("--future-features", default="", metavar="COL,COL",
+                     help="Columns whose values at the forecast steps are known when the "
+                          "forecast is made: a published load or generation forecast, a "
+                          "weather forecast, a planned price (e.g. gen_forecast,system_load). "
+                          "The network reads each one at every step ahead, so `predict` then "
+                          "needs them for the H dates after the last row: as rows after the "
+                          "history with the target empty, or in a file given with --future. "
+                          "A column may be in --features as well (its past values read too)."),
+        click.option("--calendar", default="none", show_default=True,
+                     metavar="auto|none|NAME,...",
+                     help="Calendar inputs computed from the dates, so known for any future "
+                          "step: 'auto' chooses by frequency (hourly: hour, day_of_week, "
+                          "day_of_year; daily or business days: day_of_week, day_of_year; "
+                          "weekly: week_of_year; monthly or longer: none), 'none' uses none, "
+                          "or name them, comma-separated, from "
+                          f"{', '.join(CALENDAR_FEATURES)}."),
+        click.option("--holidays", default=None, metavar="REGION",
+                     help="Holiday inputs (the day, its eve and the day after) of a country or "
+                          "subdivision, read in its local time: e.g. FR, AU-VIC, US-NY."),
+        click.option("--exchange", default=None, metavar="CODE",
+                     help="Date the forecast steps on this exchange's trading sessions "
+                          "(an exchange_calendars code: XNYS New York, XLON London, ...): the "
+                          "step after 2018-12-31 is 2019-01-02 on XNYS, not New Year's Day. "
+                          "Without it business-day data steps over every weekday."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def future_option(command: Callable) -> Callable:
+    """--future FILE: the known-ahead columns of the H forecast dates in a separate file."""
+    return click.option(
+        "--future", type=click.Path(path_type=Path), default=None, metavar="FILE",
+        help="For a model trained with --future-features: a CSV of the H rows after the last "
+             "row of CSV (a date column and those columns, one row per forecast date). "
+             "Alternatively append those rows to CSV itself with the target left empty.")(
+        command)
+
+
+def check_future_given(future_features: list[str], future: Any) -> None:
+    """ConfigError for --future given to a model that reads no future-known column: the file
+    would be ignored without a word."""
+    if future is not None and not future_features:
+        raise ConfigError(f"--future {future} gives the values of future-known columns, but "
+                          f"this model has none: train it with --future-features COL,... to "
+                          f"use them, or leave --future out.")
+
+
+def business_day_notes(frequency: str | None, exchange: str | None) -> list[str]:
+    """The note that business-day steps ignore exchange holidays, unless an exchange is set."""
+    from forecaster.data.exchange import BUSINESS_DAY_NOTE
+
+    return [BUSINESS_DAY_NOTE] if frequency == "B" and not exchange else []
 
 
 def level_option(command: Callable) -> Callable:

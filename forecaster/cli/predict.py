@@ -7,15 +7,19 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import (
+    business_day_notes,
+    check_future_given,
     checked_levels,
     data_options,
     echo_json,
+    future_option,
     handle_errors,
     info,
     level_option,
     print_notes,
     split_features,
 )
+from forecaster.errors import ConfigError, DataError
 
 EXAMPLES = """
 \b
@@ -24,6 +28,8 @@ Examples:
   forecaster predict MODEL_DIR new_prices.csv --out forecast.csv --json
   forecaster predict MODEL_DIR new_prices.csv --level 90        # lower_90, upper_90 only
   forecaster predict models:/goog-close@champion datasets/GOOG.csv
+  # a model trained with --future-features gen_forecast: the next 24 hours' values in a file
+  forecaster predict MODEL_DIR datasets/epf_fr.csv --future datasets/epf_fr_future.csv
 """
 
 
@@ -31,6 +37,7 @@ Examples:
 @click.argument("model_dir", metavar="MODEL")
 @click.argument("csv", type=click.Path(path_type=Path))
 @data_options
+@future_option
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Also write the forecast to this CSV file.")
 @level_option
@@ -39,7 +46,8 @@ Examples:
               help="Where models:/ URIs are looked up (default: sqlite:///mlflow.db).")
 @handle_errors
 def predict(model_dir: str, csv: Path, target: str | None, features: str,
-            date_column: str | None, fill: str | None, encoding: str, out: Path | None,
+            date_column: str | None, fill: str | None, encoding: str, future: Path | None,
+            out: Path | None,
             level: tuple[float, ...], as_json: bool, tracking_uri: str | None) -> None:
     """Forecast the next H steps after the last row of CSV with a saved model.
 
@@ -49,6 +57,11 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     its last LOOKBACK rows are read by the network. Each level (--level, default 80 and 95)
     adds lower_L and upper_L columns: the interval, adapted to the model's misses on the rows
     of CSV it did not train on.
+
+    A model trained with --future-features also needs those columns for the H forecast dates:
+    either as the last rows of CSV with the target left empty, or in a separate file given
+    with --future. Each way of getting them wrong (a missing or extra date, a shifted date, an
+    empty value, a missing column, both ways at once) is refused, naming the dates.
     """
     from forecaster.data import load_series
     from forecaster.data.date_text import with_iso_dates
@@ -58,14 +71,26 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     if out is not None:  # before any work: not a folder, not an input, a writable place
         check_file_target(out, [csv, model_dir])
     model = load_model(model_dir, tracking_uri)
-    series = load_series(csv, target=target or model.target_,
-                         features=split_features(features) or model.features_,
-                         date_column=date_column, fill=fill, encoding=encoding)
-    print_notes(series.notes + _frequency_notes(model.frequency_, series.frequency))
+    future_features = list(getattr(model, "future_features_", []))
+    check_future_given(future_features, future)
+    exchange = getattr(model, "exchange", None)
+    if future_features:  # the engine reads the file: it splits off the trailing future rows
+        _check_future_reading(model, target, features, date_column, fill, encoding)
+        print_notes(business_day_notes(model.frequency_, exchange))
+        _interval_notes(model, levels)
+        frequency = model.frequency_
+        forecast = model.forecast(csv, levels=levels, future=future)
+    else:
+        series = load_series(csv, target=target or model.target_,
+                             features=split_features(features) or model.features_,
+                             date_column=date_column, fill=fill, encoding=encoding)
+        print_notes(series.notes + _frequency_notes(model.frequency_, series.frequency)
+                    + business_day_notes(series.frequency, exchange))
+        _interval_notes(model, levels)
+        frequency = series.frequency or model.frequency_
+        forecast = model.forecast(series, levels=levels)
     # dates as ISO 8601 in one format on the terminal, in --json and in --out (and the pyfunc)
-    _interval_notes(model, levels)
-    forecast = with_iso_dates(model.forecast(series, levels=levels),
-                              series.frequency or model.frequency_)
+    forecast = with_iso_dates(forecast, frequency)
     if out is not None:
         with atomic_file(out) as tmp:
             forecast.to_csv(tmp, index=False)
@@ -77,6 +102,25 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
                                 for row in forecast.to_dict("records")]})
         return
     click.echo(forecast.to_string(index=False))
+
+
+def _check_future_reading(model, target: str | None, features: str, date_column: str | None,
+                          fill: str | None, encoding: str) -> None:
+    """A model with future-known columns reads CSV as written, with its own columns: a
+    reading option it would not honour is refused rather than dropped."""
+    given = split_features(features)
+    if (target and target != model.target_) or (given and given != model.features_):
+        raise DataError(f"This model forecasts '{model.target_}' from "
+                        f"{', '.join(model.features_) or 'no other input'}; --target/--features "
+                        f"name other columns. Leave them out: the model reads its own.")
+    unread = [flag for flag, value in (("--date-column", date_column), ("--fill", fill),
+                                       ("--encoding", None if encoding == "utf-8" else encoding))
+              if value]
+    if unread:
+        raise ConfigError(f"{', '.join(unread)} cannot be used yet with a model that reads "
+                          f"future rows ({', '.join(model.future_features_)}): give CSV in "
+                          f"UTF-8, with no missing history values, its dates found by name or "
+                          f"content.")
 
 
 def _interval_notes(model, levels: tuple[float, ...] | None) -> None:

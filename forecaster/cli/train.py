@@ -7,11 +7,14 @@ from pathlib import Path
 import click
 
 from forecaster.cli.options import (
+    business_day_notes,
     checked_levels,
     data_options,
     echo_json,
+    future_option,
     handle_errors,
     info,
+    known_options,
     level_option,
     print_notes,
     split_features,
@@ -43,12 +46,21 @@ Examples:
   # the tutorial's behaviour (levels, 100-day windows), to see the difference
   forecaster train datasets/GOOG.csv -t Close --window-norm none --combine none --lookback 100 \\
       --out runs/tutorial
+\b
+  # day-ahead prices with the published generation forecast and the hour/weekday calendar
+  forecaster train datasets/epf_fr.csv -t y --future-features gen_forecast --calendar auto \\
+      --holidays FR --horizon 24 --future datasets/epf_fr_future.csv
+\b
+  # stock forecasts dated on New York trading sessions (2019-01-02 after 2018-12-31)
+  forecaster train datasets/GOOG.csv -t Close --horizon 5 --exchange XNYS
 """
 
 
 @click.command(epilog=EXAMPLES)
 @click.argument("csv", type=click.Path(path_type=Path))
 @data_options
+@known_options
+@future_option
 @click.option("--cell", type=click.Choice(CELLS), default="lstm", show_default=True,
               help="Recurrent cell: Elman RNN, LSTM or GRU.")
 @setting_option("num_layers", default=3, show_default=True, help="Stacked recurrent layers.")
@@ -114,7 +126,9 @@ Examples:
 @handle_errors
 @exits_on_signal
 def train(csv: Path, target: str | None, features: str, date_column: str | None,
-          fill: str | None, encoding: str, cell: str, num_layers: int, hidden_size: int,
+          fill: str | None, encoding: str, future_features: str, calendar: str,
+          holidays: str | None, exchange: str | None, future: Path | None, cell: str,
+          num_layers: int, hidden_size: int,
           bidirectional: bool, pooling: str, dropout: float, lookback: int | None, horizon: int,
           window_norm: str, combine: str, test_size: float, val_size: float, season: int | None,
           level: tuple[float, ...],
@@ -137,6 +151,10 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     forecast is the mean of the network's and Theta's (--combine none: the network alone).
     Every forecaster gets prediction intervals (--level, default 80 and 95 %), calibrated on
     rows it did not fit and updated origin by origin; their coverage is printed beside nominal.
+
+    Inputs known in advance (--future-features, --calendar, --holidays) are read by a decoder
+    at each forecast step; --future gives the future-known columns for the dates after the last
+    row, so that the run also forecasts those dates (otherwise `predict` does, given them).
     """
     from forecaster.data import load_series
     from forecaster.data.printable import printable
@@ -149,19 +167,21 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
 
     levels = checked_levels(level)  # a bad --level is refused before the file is read
     series = load_series(csv, target=target, features=split_features(features),
-                         date_column=date_column, fill=fill, encoding=encoding)
+                         date_column=date_column, fill=fill, encoding=encoding,
+                         future_features=split_features(future_features))
     settings = {**picked(click.get_current_context().params, Forecaster),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     model = build_forecaster(settings, progress="lines" if quiet else "auto")
     # the checks that need no training, before the MLflow store is even touched
     check_run(series, model, test_size=test_size, val_size=val_size, season=season,
-              levels=levels)
+              levels=levels, future=future)
     out = out or default_run_dir(f"{csv.stem}-{series.target}-{cell}".replace(" ", "_"))
-    check_out_dir(out, overwrite, inputs=[csv])  # before the MLflow store is touched
+    # before the MLflow store is touched
+    check_out_dir(out, overwrite, inputs=[csv, *([future] if future else [])])
     tracking = start_tracking(tracking_uri, experiment or f"{csv.stem}-{series.target}",
                               register, no_tracking=no_tracking, optional=tracking_optional,
                               encoding=encoding)
-    print_notes(series.notes)
+    print_notes(series.notes + business_day_notes(series.frequency, exchange))
     info(f"{printable(str(csv))}: {len(series.frame)} rows of '{printable(series.target)}' "
          f"({series.frame.index[0].date()} to {series.frame.index[-1].date()}, frequency "
          f"{series.frequency or 'irregular'}). Training {model.label} with seed {seed} on "
@@ -169,7 +189,7 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
     with tracked_run(tracking, out.name):
         result = train_run(series, model, out, test_size=test_size, val_size=val_size,
                            season=season, overwrite=overwrite, reporter=tracking.reporter,
-                           extra=tracking.facts(), levels=levels)
+                           extra=tracking.facts(), levels=levels, future=future)
         tracking.finish(result.out,
                         interrupted=result.summary["training"]["interrupted"])
     summary = {"run_dir": str(result.out), **result.evaluation.to_dict(),
@@ -205,7 +225,15 @@ def _print_report(result) -> None:
     note = result.summary["training"]["barely_trained_note"]
     if note:
         click.echo(note)
+    known = known_line(result.model)
+    if known:
+        click.echo(known)
     forecast = result.forecast
+    if not len(forecast):
+        click.echo(f"Note: {result.summary.get('forecast_note', 'no forecast')}.")
+        click.echo(f"Run written to {printable(str(result.out))}/ (metrics.json, "
+                   f"predictions.csv, plot.png, loss.png, model_card.md, model/).")
+        return
     widest = _widest_level(forecast)
     bounds = ([f" [{low:.4g}, {high:.4g}]" for low, high in
                zip(forecast[f"lower_{widest}"], forecast[f"upper_{widest}"], strict=True)]
@@ -217,6 +245,20 @@ def _print_report(result) -> None:
     click.echo(f"Forecast after the last row{within}: {next_steps}")
     click.echo(f"Run written to {printable(str(result.out))}/ (metrics.json, predictions.csv, "
                f"forecast.csv, plot.png, loss.png, model_card.md, model/).")
+
+
+def known_line(model) -> str:
+    """What the model reads at each forecast step ('' for none): e.g. "Known ahead at each
+    step: gen_forecast; calendar hour, day_of_week, day_of_year; holidays FR." and the
+    exchange whose sessions date the steps."""
+    known = model.known_
+    parts = ([", ".join(known.future_features)] if known.future_features else []) + \
+        ([f"calendar {', '.join(known.calendar)}"] if known.calendar else []) + \
+        ([f"holidays {known.holidays}"] if known.holidays else [])
+    line = f"Known ahead at each step: {'; '.join(parts)}." if parts else ""
+    if model.exchange:
+        line += f" Forecast dates: {model.exchange} trading sessions."
+    return line.strip()
 
 
 def _widest_level(forecast) -> str | None:

@@ -38,6 +38,7 @@ def model_card(summary: dict[str, Any]) -> str:
         f"- split in time order: train {data['train_rows']}, validation "
         f"{data['validation_rows']}, test {data['test_rows']} rows (test from "
         f"{data['test_first_date'][:10]}); MinMax scaling fitted on the training rows only",
+        *_known_lines(data, model),
         "",
         "## Configuration",
         f"- {model['cell']} encoder, {model['num_layers']} layer(s) of {model['hidden_size']}, "
@@ -69,6 +70,23 @@ def model_card(summary: dict[str, Any]) -> str:
               *_interval_lines(summary.get("intervals"), labels),
               "![forecast](plot.png)", "", "![loss](loss.png)", ""]
     return "\n".join(lines)
+
+
+def _known_lines(data: dict[str, Any], model: dict[str, Any]) -> list[str]:
+    """What the model reads at each forecast step and how its steps are dated (nothing for a
+    model without inputs known ahead, or a run written before them)."""
+    future, calendar = data.get("future_features") or [], model.get("calendar") or []
+    holidays, exchange = model.get("holidays"), model.get("exchange")
+    lines = []
+    if future or calendar or holidays:
+        parts = ([f"future-known columns {', '.join(f'`{c}`' for c in future)} (their values "
+                  f"at the forecast dates must be given to forecast)"] if future else []) + \
+            ([f"calendar {', '.join(calendar)}"] if calendar else []) + \
+            ([f"holidays of {holidays}"] if holidays else [])
+        lines.append(f"- known ahead at each forecast step: {'; '.join(parts)}")
+    if exchange:
+        lines.append(f"- forecast dates: the trading sessions of {exchange}")
+    return lines
 
 
 def _interval_lines(block: dict[str, Any] | None, labels: dict[str, str]) -> list[str]:

@@ -19,28 +19,32 @@ ZOOM_POINTS = 60  # the zoomed panel shows this many last points: on daily data,
 
 def plot_forecast(path: Path, history: pd.Series, predictions: pd.DataFrame, split_dates:
                   dict[str, pd.Timestamp], forecast: pd.DataFrame | None, title: str,
-                  model_label: str) -> None:
+                  model_label: str, known: pd.Series | None = None) -> None:
     """Write `forecast_figure` to `path`."""
-    fig = forecast_figure(history, predictions, split_dates, forecast, title, model_label)
+    fig = forecast_figure(history, predictions, split_dates, forecast, title, model_label,
+                          known)
     fig.savefig(path)
     plt.close(fig)
 
 
 def forecast_figure(history: pd.Series, predictions: pd.DataFrame,
                     split_dates: dict[str, pd.Timestamp], forecast: pd.DataFrame | None,
-                    title: str, model_label: str) -> Figure:
+                    title: str, model_label: str, known: pd.Series | None = None) -> Figure:
     """History before the test span, the test span's actuals, the one-step-ahead model and
     naive predictions with the model's intervals shaded (the wider level lighter), split
     markers and the forecast with its intervals; below, when the test span is long, a
-    zoomed panel of its last points, where the lines can be told apart."""
+    zoomed panel of its last points, where the lines can be told apart. `known`: a column the
+    model reads at the forecast steps (over the rows and the forecast dates it was given for),
+    drawn in a small panel under the last one, over the same dates."""
     first = predictions[predictions["step"] == 1]
     horizon = int(predictions["step"].max()) if len(predictions) else 1
     test_start = split_dates.get("test", history.index[-1])
     past, tested = history[history.index < test_start], history[history.index >= test_start]
     zoom = len(tested) > 2 * ZOOM_POINTS
-    fig = plt.figure(figsize=(11, 8.2 if zoom else 5), dpi=110)
-    grid = fig.add_gridspec(2 if zoom else 1, 1, height_ratios=[3, 2] if zoom else [1],
-                            hspace=0.32)
+    ratios = ([3, 2] if zoom else [1]) + ([1] if known is not None else [])
+    fig = plt.figure(figsize=(11, (8.2 if zoom else 5) + (1.8 if known is not None else 0)),
+                     dpi=110)
+    grid = fig.add_gridspec(len(ratios), 1, height_ratios=ratios, hspace=0.4)
     ax = fig.add_subplot(grid[0])
     ahead = "" if horizon == 1 else f", 1 step ahead (of {horizon})"
     ax.plot(past.index, past.to_numpy(), color="0.55", lw=1.0, label="history")
@@ -67,12 +71,35 @@ def forecast_figure(history: pd.Series, predictions: pd.DataFrame,
         near.set_ylabel(history.name)
         near.grid(alpha=0.3)
         ax.axvspan(low, tested.index[-1], color="0.85", alpha=0.5, lw=0)
+    if known is not None:
+        _draw_known(fig.add_subplot(grid[-1], sharex=fig.axes[-1]), known, forecast,
+                    tested.index[-ZOOM_POINTS] if zoom else history.index[0])
     for axis in fig.axes:
         for label in axis.get_xticklabels():
             label.set(rotation=20, ha="right")
     fig.subplots_adjust(left=0.07, right=0.98, top=0.91 if not zoom else 0.93,
                         bottom=0.14 if not zoom else 0.08)  # tight_layout is slow
     return fig
+
+
+def _draw_known(ax: Axes, known: pd.Series, forecast: pd.DataFrame | None,
+                start: pd.Timestamp) -> None:
+    """The known-ahead column from `start` on, in its own units: the rows the model read as
+    history in grey, its values at the forecast dates (when given) in red."""
+    known = known[known.index >= start]
+    ends = (pd.DatetimeIndex(forecast["date"]) if forecast is not None and len(forecast)
+            else pd.DatetimeIndex([]))
+    past = known[~known.index.isin(ends)]
+    ahead = known[known.index.isin(ends)]
+    ax.plot(past.index, past.to_numpy(), color="0.4", lw=1.0, label=f"{known.name} (rows)")
+    if len(ahead):
+        ax.plot(ahead.index, ahead.to_numpy(), color="tab:red", marker="o", ms=3, lw=1.2,
+                label=f"{known.name} at the forecast dates")
+    ax.set_title(f"known ahead: {known.name}, read by the network at each forecast step",
+                 fontsize=9)
+    ax.set_ylabel(str(known.name), fontsize=8)
+    ax.legend(loc="upper left", fontsize=7)
+    ax.grid(alpha=0.3)
 
 
 def band_levels(frame: pd.DataFrame) -> list[str]:
