@@ -94,12 +94,23 @@ def known_options(command: Callable) -> Callable:
 
 
 def future_option(command: Callable) -> Callable:
-    """--future FILE: the known-ahead columns of the H forecast dates in a separate file."""
+    """--future FILE (predict): the known-ahead columns of the H forecast dates in a file."""
     return click.option(
         "--future", type=click.Path(path_type=Path), default=None, metavar="FILE",
         help="For a model trained with --future-features: a CSV of the H rows after the last "
              "row of CSV (a date column and those columns, one row per forecast date). "
              "Alternatively append those rows to CSV itself with the target left empty.")(
+        command)
+
+
+def train_future_option(command: Callable) -> Callable:
+    """--future FILE (train): the future rows, so that the run forecasts after the last row."""
+    return click.option(
+        "--future", type=click.Path(path_type=Path), default=None, metavar="FILE",
+        help="With --future-features: a CSV of the H rows after the last row of CSV (a date "
+             "column and those columns, one row per forecast date), checked before training. "
+             "With it the run also forecasts those dates (forecast.csv) and model/"
+             "history_tail.csv ends with them; without it `predict` takes them later.")(
         command)
 
 

@@ -11,13 +11,13 @@ from forecaster.cli.options import (
     checked_levels,
     data_options,
     echo_json,
-    future_option,
     handle_errors,
     info,
     known_options,
     level_option,
     print_notes,
     split_features,
+    train_future_option,
 )
 from forecaster.cli.setting_options import setting_option
 from forecaster.cli.signal_exit import exits_on_signal
@@ -60,7 +60,7 @@ Examples:
 @click.argument("csv", type=click.Path(path_type=Path))
 @data_options
 @known_options
-@future_option
+@train_future_option
 @click.option("--cell", type=click.Choice(CELLS), default="lstm", show_default=True,
               help="Recurrent cell: Elman RNN, LSTM or GRU.")
 @setting_option("num_layers", default=3, show_default=True, help="Stacked recurrent layers.")
