@@ -32,10 +32,18 @@ def check_known_settings(model: Forecaster, frequency: str | None = None
             check_exchange(model.exchange))
 
 
+TRADING_FREQUENCIES = ("B", "C", "D")  # one row a day: what trading sessions can date
+
+
 def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> KnownInputs:
     """The known inputs to train with: the series' future columns (scaled by their training
     range), the calendar features its frequency calls for, and the holidays asked for."""
-    calendar, holidays, _ = check_known_settings(model, series.frequency)
+    calendar, holidays, exchange = check_known_settings(model, series.frequency)
+    if exchange and series.frequency not in TRADING_FREQUENCIES:
+        raise ConfigError(f"exchange={exchange!r} dates forecasts on the exchange's trading "
+                          f"sessions, one a day; '{series.source}' has frequency "
+                          f"{series.frequency or 'unknown'}, not daily or business days. Leave "
+                          f"--exchange out for this series.")
     return fit_known(series.future_features, calendar, holidays,
                      series.future_values[:train_end])
 

@@ -118,3 +118,12 @@ def test_known_inputs_survive_save_and_load(model, elec_rows, tmp_path):
 def test_a_model_without_known_inputs_is_unchanged(history):
     plain = small().fit(history, target="Demand")
     assert not isinstance(plain.network_, EncoderDecoder) and plain.known_.empty
+
+
+def test_an_exchange_is_refused_for_data_that_is_not_daily(goog_csv):
+    from forecaster import ConfigError, load_series
+
+    monthly = load_series(goog_csv.with_name("airpassengers.csv"), target="y")
+    with pytest.raises(ConfigError, match="exchange='XNYS' dates forecasts on the exchange's "
+                                          "trading sessions, one a day; .* has frequency MS"):
+        small(horizon=2, lookback=12, exchange="XNYS").fit(monthly)
