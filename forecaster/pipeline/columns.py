@@ -27,6 +27,7 @@ def named_columns(pipeline: Pipeline) -> list[tuple[str, str]]:
         return [("data.text_column", data.text_column), ("data.label_column", data.label_column)]
     named = [("data.targets", c) for c in data.targets]
     named += [("data.features", c) for c in data.features]
+    named += [("data.future_features", c) for c in data.future_features]
     named += [(f"data.{key}", getattr(data, key)) for key in ("id_column", "date_column")
               if getattr(data, key) is not None]
     return named
@@ -63,5 +64,15 @@ def check_columns(pipeline: Pipeline, shown: str | None = None) -> None:
                                 f"is not in {printable(path)} (columns: "
                                 f"{printable_list(columns)})"
                                 f"{suggestion(column, columns)}.")
+    future = getattr(pipeline.data, "future_path", None)
+    columns = header(future, pipeline.data.encoding) if future is not None else None
+    if columns is not None:  # the next rows carry the future columns (and the ids)
+        wanted = [("data.future_features", c) for c in pipeline.data.future_features]
+        wanted += [("data.id_column", pipeline.data.id_column)] if pipeline.data.id_column \
+            else []
+        problems += [f"{shown}: '{key}' names column '{printable(column)}', which is not in "
+                     f"data.future_path {printable(future)} (columns: "
+                     f"{printable_list(columns)}){suggestion(column, columns)}."
+                     for key, column in wanted if column not in columns]
     if problems:
         raise DataError("\n".join(problems))

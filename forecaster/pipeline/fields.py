@@ -209,6 +209,48 @@ def _levels(value: Any) -> tuple[float, ...]:
 Levels = Annotated[tuple[float, ...], BeforeValidator(_levels)]
 
 
+def _engine_check(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A setting checked by the engine's own function (its ConfigError's text after the
+    dotted key); the value it returns is kept (a code in its canonical spelling)."""
+    def validate(value: Any) -> Any:
+        from forecaster.errors import ConfigError
+
+        try:
+            return check(value)
+        except ConfigError as exc:
+            raise ValueError(f"is refused: {str(exc).rstrip('.')}") from None
+
+    return validate
+
+
+def _calendar(value: Any) -> Any:
+    from forecaster.data.calendar import check_calendar
+
+    if isinstance(value, list) and all(isinstance(v, str) for v in value) or \
+            isinstance(value, str):
+        _engine_check(lambda v: check_calendar(v, None))(value)
+        return value  # as written: "auto" is resolved by frequency when the model fits
+    raise ValueError(f"must be auto, none or a list of calendar features such as [hour, "
+                     f"day_of_week], got {show(value)}")
+
+
+def _holidays(value: str) -> str:
+    from forecaster.data.calendar import check_holidays
+
+    return _engine_check(check_holidays)(value)
+
+
+def _exchange(value: str) -> str:
+    from forecaster.data.exchange import check_exchange
+
+    return _engine_check(check_exchange)(value)
+
+
+Calendar = Annotated[str | list[str], BeforeValidator(_calendar)]
+Holidays = Annotated[str, BeforeValidator(_text), AfterValidator(_holidays)]
+Exchange = Annotated[str, BeforeValidator(_text), AfterValidator(_exchange)]
+
+
 MAX_NAME = 200
 
 

@@ -27,7 +27,13 @@ from forecaster.output import atomic_write_text
 from forecaster.pipeline.events import EventLog
 from forecaster.pipeline.lock import OutputLock
 from forecaster.pipeline.manifest import Manifest, SeriesRecord, sha256_file
-from forecaster.pipeline.series import SeriesSpec, expand_series, load_series_of
+from forecaster.pipeline.series import (
+    SeriesSpec,
+    expand_series,
+    future_digest,
+    future_rows_of,
+    load_series_of,
+)
 from forecaster.pipeline.timestamps import utc_now
 from forecaster.pipeline.work import JobInterrupted, SeriesOutcome, SeriesTask
 from forecaster.tracking.lifecycle import tracked_run
@@ -141,8 +147,9 @@ def _series_key(pipeline: Any, spec: SeriesSpec) -> str:
     """Configuration hash + the series' own data: a change to either redoes the series."""
     if pipeline.task == "classify":
         data = "".join(sha256_file(path) for path in _inputs(pipeline))
-    else:
-        data = load_series_of(spec, pipeline).fingerprint()
+    else:  # the future rows too: new values for the forecast dates give a new forecast
+        data = (load_series_of(spec, pipeline).fingerprint()
+                + future_digest(future_rows_of(spec, pipeline)))
     return hashlib.sha256(f"{pipeline.config_hash()}:{spec.series_id}:{data}".encode()
                           ).hexdigest()
 

@@ -19,11 +19,14 @@ from forecaster.data.choices import COMBINES, FILL_METHODS, WINDOW_NORMS
 from forecaster.forecasting.intervals import DEFAULT_LEVELS
 from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
 from forecaster.pipeline.fields import (
+    Calendar,
     Columns,
     Encoding,
+    Exchange,
     FilePath,
     Fraction,
     FractionOrZero,
+    Holidays,
     Levels,
     NonNegativeInt,
     PositiveFloat,
@@ -59,6 +62,12 @@ class ForecastData(Section):
     date_column: Text | None = None
     targets: Columns = Field(description="the column(s) to forecast, e.g. targets: [Close]")
     features: Columns = []
+    # columns whose values at the forecast steps are known when the forecast is made (a
+    # column may be in features too); the H rows after the history carry them
+    future_features: Columns = []
+    # the next H rows (date, future columns, the id column for a long file); null: the data
+    # file's trailing rows with the target empty
+    future_path: FilePath | None = None
     fill: choice(FILL_METHODS) | None = None
     encoding: Encoding = "utf-8"
 
@@ -70,10 +79,24 @@ class ForecastData(Section):
         if both:
             raise key_error("features", f"must not repeat a target column ({', '.join(both)}): "
                                         f"targets are inputs already")
+        known = [c for c in self.future_features if c in self.targets]
+        if known:
+            raise key_error("future_features", f"must not name a target column "
+                                               f"({', '.join(known)}): its future values are "
+                                               f"what is forecast")
         for key in ("id_column", "date_column"):
             column = getattr(self, key)
-            if column is not None and column in [*self.targets, *self.features]:
+            if column is not None and column in [*self.targets, *self.features,
+                                                 *self.future_features]:
                 raise key_error(key, f"names '{column}', which is also a target or feature")
+        if self.future_path is not None and not self.future_features:
+            raise key_error("future_path", "is only used with data.future_features (the rows "
+                                           "that carry their values at the forecast dates); "
+                                           "name those columns or remove it")
+        if self.future_path is not None and any(c in str(self.path) for c in "*?["):
+            raise key_error("future_path", "needs one data file (with data.id_column for "
+                                           "several series); with a glob, end each file with "
+                                           "its future rows, the target left empty")
         return self
 
 
@@ -91,6 +114,11 @@ class Preprocessing(Section):
     # what the network learns corrections to: last value, seasonal naive, auto (the better one
     # on the training rows), none (raw levels)
     window_norm: choice(WINDOW_NORMS) = "auto"
+    # calendar features from the dates: auto (by frequency), none, or names such as
+    # [hour, day_of_week]; the default is the Python API's
+    calendar: Calendar = "none"
+    holidays: Holidays | None = None  # holiday indicators of a region, e.g. AU-VIC
+    exchange: Exchange | None = None  # forecast dates on this exchange's sessions, e.g. XNYS
 
 
 class Encoder(Section):

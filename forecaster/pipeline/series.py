@@ -17,7 +17,7 @@ import pandas as pd
 
 from forecaster.data.printable import printable_list
 from forecaster.errors import ConfigError, DataError
-from forecaster.pipeline.schema import has_glob
+from forecaster.pipeline.schema import has_glob, matching_files
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _MAX_FOLDER = 200  # a file name has at most 255 bytes; the atomic writers add a suffix
@@ -51,7 +51,7 @@ def folder_name(series_id: str) -> str:
 
 def expand_series(pipeline: Any) -> list[SeriesSpec]:
     """Every series the pipeline names, in a stable order (files, then ids, then targets)."""
-    files = pipeline.input_files()
+    files = matching_files(pipeline.data.path)  # not data.future_path: the next rows only
     if pipeline.task == "classify":
         return [SeriesSpec(pipeline.name, files[0], None, None)]
     data = pipeline.data
@@ -134,17 +134,67 @@ def _keep(specs: list[SeriesSpec], wanted: list[str], pipeline: Any) -> list[Ser
     return [spec for spec in specs if names(spec) & set(wanted)]
 
 
+def _rows_of(spec: SeriesSpec, pipeline: Any, file: Path) -> tuple[pd.DataFrame, str, str]:
+    """(raw rows of the series in `file`, their source as messages name it, file hash)."""
+    data = pipeline.data
+    frame, sha = _read(file, data.encoding)
+    source = file.name
+    if spec.id_value is not None:
+        if data.id_column not in frame.columns:
+            raise DataError(f"'{file}' has no id column '{data.id_column}' (data.id_column); "
+                            f"its columns are {printable_list(frame.columns)}.")
+        frame = frame[frame[data.id_column].astype(str) == spec.id_value]
+        frame = frame.drop(columns=[data.id_column])
+        source = f"{file.name} ({data.id_column} {spec.id_value})"
+    return frame, source, sha
+
+
+def _history_and_trailing(spec: SeriesSpec, pipeline: Any
+                          ) -> tuple[pd.DataFrame, pd.DataFrame | None, str, str]:
+    """The series' raw history rows and, with data.future_features, its trailing rows whose
+    target is empty (the future rows, or None), with source and file hash."""
+    from forecaster.data.future_rows import split_future_rows
+
+    frame, source, sha = _rows_of(spec, pipeline, spec.file)
+    if not pipeline.data.future_features:
+        return frame, None, source, sha
+    history, trailing = split_future_rows(frame, spec.target)
+    return history, (trailing if len(trailing) else None), source, sha
+
+
 def load_series_of(spec: SeriesSpec, pipeline: Any) -> Any:
-    """The validated SeriesData of one forecasting series (DataError names the file and id)."""
+    """The validated SeriesData of one forecasting series (DataError names the file and id);
+    with data.future_features, without its trailing future rows (see `future_rows_of`)."""
     from forecaster.data.csv_series import select_series
 
     data = pipeline.data
-    frame, sha = _read(spec.file, data.encoding)
-    source = spec.file.name
-    if spec.id_value is not None:
-        frame = frame[frame[data.id_column].astype(str) == spec.id_value]
-        frame = frame.drop(columns=[data.id_column])
-        source = f"{spec.file.name} ({data.id_column} {spec.id_value})"
+    frame, _, source, sha = _history_and_trailing(spec, pipeline)
     return select_series(frame, source=source, target=spec.target,
                          features=list(data.features), date_column=data.date_column,
-                         fill=data.fill, file_sha256=sha)
+                         fill=data.fill, file_sha256=sha,
+                         future_features=list(data.future_features))
+
+
+def future_rows_of(spec: SeriesSpec, pipeline: Any) -> pd.DataFrame | None:
+    """The raw rows after the series' history that carry its known-ahead columns at the
+    forecast dates: the data file's trailing rows with the target empty, or the series' rows
+    of data.future_path (the engine checks their dates and values when it forecasts); None
+    when the pipeline has no future features or the series has no future rows."""
+    data = pipeline.data
+    _, trailing, source, _ = _history_and_trailing(spec, pipeline)
+    if data.future_path is None:
+        return trailing
+    if trailing is not None:
+        raise ConfigError(f"{source} ends with {len(trailing)} row(s) without a target and "
+                          f"data.future_path names {data.future_path} as well: give the future "
+                          f"rows one way only.")
+    rows, _, _ = _rows_of(spec, pipeline, Path(data.future_path))
+    return rows.reset_index(drop=True)
+
+
+def future_digest(future: pd.DataFrame | None) -> str:
+    """A hash of the future rows as read, so that new future rows redo the series."""
+    if future is None:
+        return ""
+    text = future.to_csv(index=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forecaster.errors import ForecasterError
+from forecaster.errors import DataError, ForecasterError
 from forecaster.pipeline.series import SeriesSpec
 
 
@@ -99,18 +99,47 @@ def _job_facts(task: SeriesTask) -> dict[str, Any]:
 
 def _forecast(task: SeriesTask) -> tuple[dict[str, Any], int]:
     from forecaster.forecasting import train_run
-    from forecaster.pipeline.series import load_series_of
+    from forecaster.pipeline.series import future_rows_of, load_series_of
 
     pipeline = task.pipeline
     series = load_series_of(task.spec, pipeline)
+    future = future_rows_of(task.spec, pipeline)
     model = _forecaster(pipeline, task.progress, task.threads)
+    require_future(series, model, future)
     checkpoint = _checkpoint(task)
     result = train_run(series, model, task.run_dir, test_size=pipeline.split.test_size,
                        val_size=pipeline.split.val_size, season=pipeline.evaluation.season,
                        overwrite=True, extra=_job_facts(task), checkpoint=checkpoint,
-                       levels=levels_of(pipeline))
+                       levels=levels_of(pipeline), **_future(future))
     checkpoint.clear()
     return _forecast_metrics(result, model), model.history_.resumed_from_epoch
+
+
+def _future(future: Any) -> dict[str, Any]:
+    """`future=` for train_run/write_run when the series has future rows."""
+    return {} if future is None else {"future": future}
+
+
+def require_future(series: Any, model: Any, future: Any) -> None:
+    """A series with future features and no future rows fails before it trains, with the
+    engine's message: a nightly job's forecasts.csv must not silently lack a series' rows."""
+    if future is not None or not series.future_features:
+        return
+    from forecaster.data.future_rows import future_matrix
+    from forecaster.forecasting.model_known import forecast_dates
+
+    hint = (" In a pipeline file: end the data file with these rows, or name a file of them "
+            "with data.future_path.")
+    if series.frequency is None and not model.exchange:  # no forecast dates before fitting
+        raise DataError(f"'{series.source}': the pipeline's data.future_features "
+                        f"{', '.join(series.future_features)} need their values at the "
+                        f"{model.horizon} forecast date(s) after {series.frame.index[-1]}; "
+                        f"none were given.{hint}")
+    try:
+        future_matrix(None, list(series.future_features), forecast_dates(model, series),
+                      series.source)
+    except DataError as exc:
+        raise DataError(f"{exc}{hint}") from None
 
 
 def levels_of(pipeline: Any) -> tuple[float, ...] | None:
@@ -152,7 +181,7 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
 
     from forecaster.forecasting.forecast_run import split_for, write_run
     from forecaster.forecasting.global_model import fit_global
-    from forecaster.pipeline.series import load_series_of
+    from forecaster.pipeline.series import future_rows_of, load_series_of
     from forecaster.training.checkpoint import Checkpoint
 
     if tasks[0].threads:
@@ -165,8 +194,10 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
     for task in tasks:
         try:
             series = load_series_of(task.spec, pipeline)
+            future = future_rows_of(task.spec, pipeline)
+            require_future(series, model, future)
             split = split_for(series, model, pipeline.split.test_size, pipeline.split.val_size)
-            loaded.append((task, series, split))
+            loaded.append((task, series, split, future))
         except ForecasterError as exc:
             outcomes[task.spec.series_id] = SeriesOutcome(task.spec.series_id, "failed",
                                                           _one_line(str(exc)))
@@ -174,19 +205,20 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
         checkpoint = Checkpoint(checkpoint_path, key=key,
                                 every=pipeline.output.checkpoint_every)
         try:
-            fitted = fit_global(model, [series for _, series, _ in loaded],
-                                [split for _, _, split in loaded], checkpoint=checkpoint)
+            fitted = fit_global(model, [series for _, series, _, _ in loaded],
+                                [split for _, _, split, _ in loaded], checkpoint=checkpoint)
         except ForecasterError as exc:
             return [SeriesOutcome(task.spec.series_id, "failed", _one_line(str(exc)))
                     for task in tasks]
         checkpoint.clear()
         fit_seconds = time.perf_counter() - started
-        for (task, series, split), view in zip(loaded, fitted, strict=True):
+        for (task, series, split, future), view in zip(loaded, fitted, strict=True):
             begun = time.perf_counter()
             try:
                 result = write_run(series, view, split, task.run_dir,
                                    season=pipeline.evaluation.season, overwrite=True,
-                                   extra=_job_facts(task), levels=levels_of(pipeline))
+                                   extra=_job_facts(task), levels=levels_of(pipeline),
+                                   **_future(future))
             except ForecasterError as exc:
                 outcomes[task.spec.series_id] = SeriesOutcome(task.spec.series_id, "failed",
                                                               _one_line(str(exc)))

@@ -305,6 +305,33 @@ def _data_frame(path: Path, metrics: dict[str, Any], record_notes: list[str]
         return None
 
 
+def input_example(tail: pd.DataFrame, files: RunFiles, model_config: dict[str, Any]
+                  ) -> pd.DataFrame:
+    """The pyfunc's input example: the history tail, and for a model with future-known
+    columns the H rows after it (target empty) that a request must carry. When the run wrote
+    none (its future values were not given), they are made here, at the forecast dates, with
+    the last known values of those columns: the layout of a request, not a forecast's input."""
+    columns = (model_config.get("known_inputs") or {}).get("future_features") or []
+    target = model_config.get("target")
+    if not columns or target not in tail.columns or len(tail) == 0 or tail[target].isna().any():
+        return tail  # no future columns, or the future rows are already there
+    from forecaster.data.csv_series import select_series
+    from forecaster.forecasting.forecaster import Forecaster
+    from forecaster.forecasting.model_known import forecast_dates
+
+    model = Forecaster.load(files.root / MODEL_DIR)
+    series = select_series(tail, source=str(files.root / MODEL_DIR / "history_tail.csv"),
+                           target=target, features=model.features_, future_features=columns)
+    dates = forecast_dates(model, series)
+    date_column = tail.columns[0]  # history_tail writes the dates first
+    timed = bool((dates != dates.normalize()).any())
+    after = pd.DataFrame({column: [float("nan")] * len(dates) for column in tail.columns})
+    after[date_column] = list(dates.strftime("%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d"))
+    for column in columns:  # the layout's values: the last known ones, repeated
+        after[column] = tail[column].iloc[-1]
+    return pd.concat([tail, after], ignore_index=True)
+
+
 def forecast_record(files: RunFiles, metrics: dict[str, Any], model_config: dict[str, Any],
                     experiment: str | None) -> RunRecord:
     data = metrics["data"]
@@ -312,6 +339,7 @@ def forecast_record(files: RunFiles, metrics: dict[str, Any], model_config: dict
     notes: list[str] = []
     tail = _own_csv(files, "history_tail.csv")
     frame = _data_frame(path, metrics, notes)
+    example = input_example(tail, files, model_config)
     horizon = int(model_config["params"]["horizon"])
     output = pd.DataFrame({"date": ["2000-01-01T00:00:00"] * horizon,
                            "step": list(range(1, horizon + 1)), "forecast": [0.0] * horizon,
@@ -326,7 +354,7 @@ def forecast_record(files: RunFiles, metrics: dict[str, Any], model_config: dict
                 "val_loss": training.get("val_loss", [])},
         dataset=DatasetInput(tail if frame is None else frame, str(path), str(data["source"]),
                              str(data["target"]), str(data["fingerprint"])[:32]),
-        example=tail, output_example=output, python_model=_HERE / "pyfunc_model.py",
+        example=example, output_example=output, python_model=_HERE / "pyfunc_model.py",
         predict_params=pyfunc_params(model_config), notes=notes)
 
 
