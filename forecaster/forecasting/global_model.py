@@ -42,7 +42,7 @@ def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
                ) -> list[Forecaster]:
     """Train `model`'s network once on every series; one fitted Forecaster per series."""
     model._check_params()
-    columns = {len(item.columns) for item in series}
+    columns = {item.values.shape[1] for item in series}  # the encoder's past inputs
     if len(columns) != 1:
         raise DataError("A global model needs the same input columns in every series; these "
                         "have different numbers of features.")

@@ -83,9 +83,7 @@ def test_future_path_gives_the_forecast_of_the_24_hours_after(tmp_path):
     assert run_metrics["model"]["calendar"] == ["hour", "day_of_week", "day_of_year"]
 
 
-@pytest.mark.parametrize("mode", ["per-series", pytest.param("global", marks=pytest.mark.xfail(
-    strict=True, reason="engine: global_model.fit_global counts len(item.columns), which now "
-    "holds the future-only columns, for the encoder's input size (needs item.values.shape[1])"))])
+@pytest.mark.parametrize("mode", ["per-series", "global"])
 def test_trailing_rows_forecast_one_series_and_a_series_without_them_fails(tmp_path, mode):
     """A long file: FR ends with its future rows (target empty), BE has none. FR's forecast
     is in forecasts.csv; BE fails, before training, with the engine's message."""
