@@ -45,12 +45,14 @@ def _form(columns: list[str], date_name: str, steps: int) -> str:
 
 
 def future_matrix(future: pd.DataFrame | None, columns: list[str], expected: pd.DatetimeIndex,
-                  source: str, date_column: str | None = None) -> np.ndarray:
+                  source: str, date_column: str | None = None,
+                  date_name: str | None = None) -> np.ndarray:
     """(len(expected), len(columns)) values of the known-ahead `columns` at the `expected`
     forecast dates, from `future` (a raw table with a date column), or DataError saying which
-    dates or columns are missing, extra, out of order or empty and what the rows must be."""
+    dates or columns are missing, extra, out of order or empty and what the rows must be
+    (`date_name`: the history's date column, named in that description)."""
     steps = len(expected)
-    name = date_column or "date"
+    name = date_column or date_name or "date"
     if future is None or len(future) == 0:
         raise DataError(
             f"'{printable(source)}': this model uses known-ahead column(s) "

@@ -110,7 +110,9 @@ def history_and_future(model: Forecaster, data: Any, future: Any = None
                               f"target and a separate future file was given as well: give the "
                               f"future rows one way only.")
         table, source = (_raw(future) or (None, str(future), None))[:2]
-        values = future_matrix(table, columns, dates, source)
+        values = future_matrix(table, columns, dates, source,
+                               date_name=series.frame.index.name)
     else:
-        values = future_matrix(trailing, columns, dates, series.source)
+        values = future_matrix(trailing, columns, dates, series.source,
+                               date_name=series.frame.index.name)
     return series, values, dates
