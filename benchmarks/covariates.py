@@ -29,9 +29,11 @@ and MAE; per group, the mean MASE and the forecaster / seasonal-naive MASE ratio
 - forecaster: the real CLI, `forecaster train FILE --target T --date-column D --horizon h
   --season m --out DIR --json --no-tracking` plus each VARIANTS entry's options (pedestrian: one
   global model, `forecaster run benchmarks/pedestrian_global.yaml` with the same settings as
-  `--set data.<name>=...`); of predictions.csv the windows that start at an origin are kept. A
-  variant runs only when `forecaster train --help` lists every option it needs; the others are
-  reported as not run. elec's default variant is the run forecast_accuracy.py cached (the same
+  `--set data.future_features=[...]`, `--set preprocessing.calendar=...`); of predictions.csv
+  the windows that start at an origin are kept. A variant runs only when `forecaster train
+  --help` lists every option it needs; the others are reported as not run. The CLI's default
+  calendar is "none" (the Python API's), so `default` and `no-known-inputs` are the same
+  settings today. elec's default variant is the run forecast_accuracy.py cached (the same
   command) when its cache holds one for these values.
 - naive: SeasonalNaive (season m) and, where m is not a week, SeasonalNaive-weekly, computed
   here: the value one season before each target step (what statsforecast's SeasonalNaive gives).
@@ -90,11 +92,19 @@ VARIANTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "future": (("epf",), {"future_features": ",".join(EPF_FUTURE), "calendar": "none"}),
     "future+calendar": (("epf",), {"future_features": ",".join(EPF_FUTURE),
                                    "calendar": "auto"}),
+    # the network alone: the default mean with Theta, which knows no future inputs, may halve
+    # what they bring
+    "future+calendar-network": (("epf",), {"future_features": ",".join(EPF_FUTURE),
+                                           "calendar": "auto", "combine": "none"}),
     "calendar+holidays": (("pedestrian", "elec"), {"calendar": "auto", "holidays": "AU-VIC"}),
     "temperature+calendar+holidays": (("elec",), {"future_features": "Temperature",
                                                   "calendar": "auto", "holidays": "AU-VIC"}),
 }
 NHITS_VARIANTS = {"NHITS": [], "NHITS-future": EPF_FUTURE}
+# where a setting lives in a pipeline file (columns in `data`, inputs made from dates in
+# `preprocessing`)
+PIPELINE_SECTIONS = {"future_features": "data", "static_features": "data",
+                     "calendar": "preprocessing", "holidays": "preprocessing"}
 
 
 @dataclass
@@ -260,13 +270,13 @@ def run_forecaster(item: Item, options: list[str], workdir: Path, threads: int) 
 def run_pedestrian_global(members: list[Item], settings: dict[str, str], workdir: Path,
                           threads: int) -> dict[str, dict]:
     """One global model over the sensors through the pipeline runner, the variant's settings
-    given as `--set data.<name>=<value>`; {item name: result}."""
+    given as `--set <section>.<name>=<value>`; {item name: result}."""
     env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
     out = workdir / "pipeline"
     sets = []
     for name, value in settings.items():
         listed = f"[{value}]" if name in ("future_features", "static_features") else value
-        sets += ["--set", f"data.{name}={listed}"]
+        sets += ["--set", f"{PIPELINE_SECTIONS[name]}.{name}={listed}"]
     command = [FORECASTER, "run", str(ROOT / "benchmarks" / "pedestrian_global.yaml"), "--force",
                "--no-tracking", "--set", f"data.path={members[0].csv}",
                "--set", f"output.dir={out}", *sets]
@@ -447,15 +457,17 @@ def score_all(chosen: list[Item], results: dict[str, dict[str, dict]]) -> tuple[
     table: dict[str, dict[str, dict]] = {item.name: {} for item in chosen}
     notes: list[str] = []
     for model, per_item in results.items():
+        failed: dict[str, list[str]] = {}  # error -> items, so a variant not run is one line
         for item in chosen:
             result = per_item.get(item.name)
             if result is None:
                 continue
             if "error" in result:
-                notes.append(f"{model} on {item.name}: {result['error']}")
+                failed.setdefault(result["error"], []).append(item.name)
                 continue
             table[item.name][model] = scores(item, result["windows"]) | {
                 "total_s": result.get("total_s")}
+        notes += [f"{model} on {', '.join(names)}: {error}" for error, names in failed.items()]
     return table, notes
 
 
