@@ -82,11 +82,12 @@ Examples:
                    "(it learns changes); 'season': the value one season earlier (seasonal "
                    "naive); 'auto': whichever of the two forecasts the training rows better; "
                    "'none': raw scaled levels, as in the Keras tutorial.")
-@click.option("--combine", type=click.Choice(COMBINES), default="theta", show_default=True,
+@click.option("--combine", type=click.Choice(COMBINES), default="auto", show_default=True,
               help="'theta': the forecast is the mean of the network's and the Theta "
                    "method's (fitted on the same training rows): a combination is more robust "
                    "than either on short or strongly seasonal series; 'none': the network "
-                   "alone.")
+                   "alone; 'auto': theta, or none when --future-features are given (Theta "
+                   "cannot read them).")
 @click.option("--test-size", default=0.25, show_default=True,
               help="Fraction of rows, at the end, held out for testing.")
 @click.option("--val-size", default=0.1, show_default=True,

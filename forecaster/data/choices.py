@@ -14,4 +14,5 @@ WINDOW_NORMS: tuple[str, ...] = ("auto", "last", "season", "none")
 # what the network's forecast is averaged with: "theta" (the Theta method fitted on the same
 # training rows; forecast combinations were the most robust result of the M competitions), "none"
 Combine = Literal["theta", "none"]
-COMBINES: tuple[str, ...] = ("theta", "none")
+COMBINES: tuple[str, ...] = ("auto", "theta", "none")  # auto: theta, or none with
+# future-known columns (Theta cannot read them; measured on EPF in benchmarks/README.md)

@@ -135,7 +135,7 @@ class Forecaster(BaseEstimator):
     def __init__(self, cell: str = "lstm", hidden_size: int = 50, num_layers: int = 3,
                  lookback: int | None = None, horizon: int = 1, window_norm: str = "auto",
                  dropout: float = 0.0, bidirectional: bool = False, pooling: str = "last",
-                 combine: str = "theta", calendar: str | list[str] = "none",
+                 combine: str = "auto", calendar: str | list[str] = "none",
                  holidays: str | None = None, exchange: str | None = None,
                  training: TrainConfig | None = None) -> None:
         self.cell = cell
@@ -168,7 +168,9 @@ class Forecaster(BaseEstimator):
     @property
     def label(self) -> str:
         """e.g. 'LSTM (3x50) + Theta': what the forecast is, combination included."""
-        return cell_label(self) + (" + Theta" if self.combine == "theta" else "")
+        combine = getattr(self, "combine_", None) or (
+            "theta" if self.combine == "auto" else self.combine)
+        return cell_label(self) + (" + Theta" if combine == "theta" else "")
 
     def _encoder_config(self, input_size: int) -> EncoderConfig:
         return EncoderConfig(input_size=input_size, cell=self.cell, hidden_size=self.hidden_size,
@@ -196,10 +198,19 @@ class Forecaster(BaseEstimator):
         self._check_params()
         self.lookback_ = self.lookback_for(series, train_end)
         self.window_norm_ = self.norm_for([series], [train_end])
+        self.combine_ = self.combine_for(series)
         scaler, train, val = self.span_windows(series, train_end, val_end)
         self.train_network(train, val, series.values.shape[1], reporter, checkpoint)
         self.remember_span(series, scaler, train_end, val_end)
         return self
+
+    def combine_for(self, series: SeriesData) -> str:
+        """The combination to forecast with: the one given, or for "auto" Theta, unless the
+        series has future-known columns: Theta cannot read them, and averaging with it gave
+        back most of what they bring (EPF, benchmarks/README.md)."""
+        if self.combine != "auto":
+            return self.combine
+        return "none" if series.future_features else "theta"
 
     def lookback_for(self, series: SeriesData, train_end: int) -> int:
         """The lookback to train with: the one given, else the default for the series' season
@@ -309,7 +320,7 @@ class Forecaster(BaseEstimator):
         # the statistical half of the forecast, weighed against the network on the
         # validation windows and fitted on the same rows as the network
         self.combination_ = None
-        if self.combine == "theta":
+        if self.combine_ == "theta":
             self.combination_ = fit_combination(
                 lambda positions: self.network_forecasts(series.values, positions,
                                                          known_rows(self.known_, series)),
@@ -556,8 +567,8 @@ class Forecaster(BaseEstimator):
         is recorded as the number chosen) and the calendar features chosen, for config.json
         and metrics.json."""
         return {**saved_params(self), "lookback": self.lookback_,
-                "window_norm": self.window_norm_, "calendar": list(self.known_.calendar),
-                "holidays": self.known_.holidays}
+                "window_norm": self.window_norm_, "combine": self.combine_,
+                "calendar": list(self.known_.calendar), "holidays": self.known_.holidays}
 
     def save_into(self, directory: Path) -> None:
         """Write config.json and weights.safetensors into an existing directory."""
@@ -601,6 +612,7 @@ class Forecaster(BaseEstimator):
         model.data_info_ = config["data"]
         model.lookback_ = model.lookback  # saved as the number trained with
         model.window_norm_ = model.window_norm  # saved as the normalisation trained with
+        model.combine_ = model.combine  # saved decided
         combination = config.get("combination")
         model.combination_ = ThetaCombination.from_dict(combination) if combination else None
         intervals = config.get("intervals")  # absent in files saved before intervals

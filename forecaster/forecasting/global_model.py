@@ -50,6 +50,7 @@ def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
     model.lookback_ = min(model.lookback_for(item, split.train_end)
                           for item, split in zip(series, splits, strict=True))
     model.window_norm_ = model.norm_for(series, [split.train_end for split in splits])
+    model.combine_ = model.combine_for(series[0])
     prepared = [model.span_windows(item, split.train_end, split.val_end)
                 for item, split in zip(series, splits, strict=True)]
     train = _joined([train for _, train, _ in prepared])

@@ -130,7 +130,7 @@ class Encoder(Section):
     bidirectional: StrictBool = False
     dropout: FractionOrZero = 0.0
     pooling: choice(POOLINGS) = "last"
-    combine: choice(COMBINES) = "theta"  # the forecast: mean of the network's and Theta's
+    combine: choice(COMBINES) = "auto"  # the forecast: mean of the network's and Theta's
 
 
 class Training(Section):

@@ -118,6 +118,15 @@ def test_known_inputs_survive_save_and_load(model, elec_rows, tmp_path):
 def test_a_model_without_known_inputs_is_unchanged(history):
     plain = small().fit(history, target="Demand")
     assert not isinstance(plain.network_, EncoderDecoder) and plain.known_.empty
+    assert plain.combine_ == "theta" and plain.label == "GRU (1x8) + Theta"
+
+
+def test_future_columns_leave_theta_out_by_default(model, history):
+    """Theta cannot read them: "auto" forecasts with the network alone; asked for, it stays."""
+    assert model.combine == "auto" and model.combine_ == "none"
+    assert model.combination_ is None and model.fitted_params()["combine"] == "none"
+    asked = small(combine="theta").fit(history, target="Demand", future_features=["Temperature"])
+    assert asked.combination_ is not None and asked.label.endswith("+ Theta")
 
 
 def test_an_exchange_is_refused_for_data_that_is_not_daily(goog_csv):
