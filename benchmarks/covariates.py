@@ -90,10 +90,10 @@ VARIANTS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "no-known-inputs": (("epf", "pedestrian", "elec"), {"calendar": "none"}),
     "calendar": (("epf", "pedestrian", "elec"), {"calendar": "auto"}),
     "future": (("epf",), {"future_features": ",".join(EPF_FUTURE), "calendar": "none"}),
+    # averaged with Theta, which knows no future inputs (the default before --combine auto)
     "future+calendar": (("epf",), {"future_features": ",".join(EPF_FUTURE),
-                                   "calendar": "auto"}),
-    # the network alone: the default mean with Theta, which knows no future inputs, may halve
-    # what they bring
+                                   "calendar": "auto", "combine": "theta"}),
+    # the network alone: what --combine auto does with future-known columns
     "future+calendar-network": (("epf",), {"future_features": ",".join(EPF_FUTURE),
                                            "calendar": "auto", "combine": "none"}),
     "calendar+holidays": (("pedestrian", "elec"), {"calendar": "auto", "holidays": "AU-VIC"}),
