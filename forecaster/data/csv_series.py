@@ -277,11 +277,18 @@ def _handle_missing(data: pd.DataFrame, source: str, fill: FillMethod | None,
     if fill is None:
         rows = np.flatnonzero(missing.any(axis=1))
         cols = [c for c, m in zip(data.columns, missing.any(axis=0), strict=True) if m]
+        target = missing[:, 0]
+        trailing = target.any() and not target[:np.flatnonzero(target)[0]].any() and \
+            target[np.flatnonzero(target)[0]:].all()
+        future = (" If the last rows are future rows (values known ahead for the forecast "
+                  "steps, the target left empty), give them to `forecaster predict` with the "
+                  "history, or to train with --future FILE; the history itself must be "
+                  "complete." if trailing else "")
         raise DataError(
             f"'{printable(source)}' has {int(missing.sum())} missing value(s) in column(s) "
             f"{printable_list(cols)} (lines {_list_lines(lines[rows])}). Pass --fill ffill (carry "
             f"the last value forward), --fill interpolate (straight line between neighbours) or "
-            f"--fill drop (remove those rows) to accept them."
+            f"--fill drop (remove those rows) to accept them.{future}"
         )
     if fill not in FILL_METHODS:
         raise DataError(f"--fill must be one of {', '.join(FILL_METHODS)}, not "

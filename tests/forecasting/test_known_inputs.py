@@ -136,3 +136,13 @@ def test_an_exchange_is_refused_for_data_that_is_not_daily(goog_csv):
     with pytest.raises(ConfigError, match="exchange='XNYS' dates forecasts on the exchange's "
                                           "trading sessions, one a day; .* has frequency MS"):
         small(horizon=2, lookback=12, exchange="XNYS").fit(monthly)
+
+
+def test_a_training_file_ending_in_future_rows_is_told_where_they_go(elec_rows):
+    with pytest.raises(DataError, match="If the last rows are future rows .* --future FILE"):
+        small().fit(with_future(elec_rows), target="Demand", future_features=["Temperature"])
+    gap = elec_rows.copy()
+    gap.loc[10, "Demand"] = np.nan  # a hole in the history is not future rows
+    with pytest.raises(DataError, match="missing value") as error:
+        small().fit(gap, target="Demand")
+    assert "future rows" not in str(error.value)
