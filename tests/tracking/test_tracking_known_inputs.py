@@ -6,12 +6,12 @@ layout, and `mlflow models serve` answers such a request."""
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from serving import served_predictions
 
 from forecaster import Forecaster
 from forecaster.tracking.records import input_example
@@ -120,14 +120,7 @@ def test_input_example_made_when_the_run_had_no_future_rows(logged):
 @pytest.mark.slow
 def test_mlflow_models_serve_answers_history_and_future_rows(logged, model_server):
     url = model_server(MODEL_URI, logged.uri)
-    rows = logged.request.astype(object).where(logged.request.notna(), None)
-    body = json.dumps({"dataframe_split": {"columns": list(rows.columns),
-                                           "data": rows.values.tolist()}}).encode()
-    request = urllib.request.Request(f"{url}/invocations", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert response.status == 200
-        predictions = json.loads(response.read())["predictions"]
+    predictions = served_predictions(url, logged.request)
     assert len(predictions) == 24
     assert predictions[0]["date"] == "2016-11-01T00:00:00"
     assert list(predictions[0]) == ["date", "step", "forecast", *BOUNDS]

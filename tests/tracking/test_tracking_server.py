@@ -14,12 +14,12 @@ import os
 import re
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from serving import served_predictions
 
 from forecaster import Forecaster
 from forecaster.forecasting.baselines import BASELINES
@@ -354,14 +354,7 @@ def test_mlflow_models_serve_answers_with_the_local_forecast(
     # the whole history, as `predict` read it: the Theta half smooths its level from the first
     # row given, so a shorter history gives a (slightly) different forecast
     tail = pd.read_csv(GOOG)[["Date", "Close"]]
-    body = json.dumps({"dataframe_split": {"columns": list(tail.columns),
-                                           "data": tail.values.tolist()}}).encode()
-    request = urllib.request.Request(f"{url}/invocations", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert response.status == 200
-        answer = json.loads(response.read())
-    predictions = answer["predictions"]
+    predictions = served_predictions(url, tail)
     assert len(predictions) == 1
     assert predictions[0]["date"] == "2019-01-01"
     assert predictions[0]["step"] == 1
@@ -375,11 +368,5 @@ def test_mlflow_models_serve_answers_with_the_local_forecast(
     assert [row[name] for name in BOUNDS] == pytest.approx(
         [float(local[name].iloc[0]) for name in BOUNDS], rel=1e-5)
     # other levels through the model's `levels` parameter
-    body = json.dumps({"dataframe_split": {"columns": list(tail.columns),
-                                           "data": tail.values.tolist()},
-                       "params": {"levels": [90]}}).encode()
-    request = urllib.request.Request(f"{url}/invocations", data=body, method="POST",
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        assert list(json.loads(response.read())["predictions"][0]) == [
-            "date", "step", "forecast", "lower_90", "upper_90"]
+    assert list(served_predictions(url, tail, {"levels": [90]})[0]) == [
+        "date", "step", "forecast", "lower_90", "upper_90"]
