@@ -48,7 +48,7 @@ from forecaster.forecasting.evaluation import (
     rows_seen,
     unseen_start,
 )
-from forecaster.forecasting.interval_scores import bound_columns, check_levels
+from forecaster.forecasting.interval_scores import bound_values, check_levels
 from forecaster.forecasting.intervals import Calibration, pool
 from forecaster.forecasting.model_intervals import (
     calibration_parts,
@@ -489,9 +489,7 @@ class Forecaster(BaseEstimator):
         })
         if self.has_intervals:
             lower, upper = window_bounds(self, series, predictions, positions, levels)
-            for k, (low, high) in enumerate(zip(bound_columns(levels)[::2],
-                                                bound_columns(levels)[1::2], strict=True)):
-                frame[low], frame[high] = lower[k].ravel(), upper[k].ravel()
+            frame = frame.assign(**bound_values(levels, lower, upper))
         return frame
 
     def evaluate(self, data: Any, start: Any = None, season: int | None = None,
@@ -545,9 +543,7 @@ class Forecaster(BaseEstimator):
                               "forecast": values})
         if self.has_intervals:
             lower, upper = forecast_bounds(self, series, values, levels, known)
-            for k, (low, high) in enumerate(zip(bound_columns(levels)[::2],
-                                                bound_columns(levels)[1::2], strict=True)):
-                frame[low], frame[high] = lower[k], upper[k]
+            frame = frame.assign(**bound_values(levels, lower, upper))
         return frame
 
     # ------------------------------------------------------------------ persistence

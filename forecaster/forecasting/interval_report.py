@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from forecaster.forecasting.baselines import all_baselines
-from forecaster.forecasting.interval_scores import bound_columns, level_metrics
+from forecaster.forecasting.interval_scores import bound_values, level_metrics
 from forecaster.forecasting.intervals import (
     METHOD,
     Calibration,
@@ -76,10 +76,7 @@ class IntervalReport:
         """lower_80, upper_80, ... of the model, flattened like the predictions table."""
         if self.model_lower is None:
             return {}
-        names = bound_columns(self.levels)
-        values = [bound for k in range(len(self.levels))
-                  for bound in (self.model_lower[k], self.model_upper[k])]
-        return {name: value.ravel() for name, value in zip(names, values, strict=True)}
+        return bound_values(self.levels, self.model_lower, self.model_upper)
 
     def coverage(self, name: str = "model") -> dict[str, float | None]:
         """{"80": 0.81, "95": 0.94}: a forecaster's coverage per level (empty if none)."""

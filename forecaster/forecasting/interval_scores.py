@@ -100,3 +100,11 @@ def level_metrics(actual: np.ndarray, point: np.ndarray, lower: np.ndarray, uppe
 def bound_columns(levels: Sequence[float]) -> list[str]:
     """["lower_80", "upper_80", "lower_95", "upper_95"]: one pair per level, in order."""
     return [f"{side}_{level_name(level)}" for level in levels for side in ("lower", "upper")]
+
+
+def bound_values(levels: Sequence[float], lower: np.ndarray, upper: np.ndarray
+                 ) -> dict[str, np.ndarray]:
+    """{"lower_80": ..., "upper_80": ..., ...}: (levels, ...) bounds as flat columns, in the
+    order of `bound_columns`."""
+    values = [bound.ravel() for k in range(len(levels)) for bound in (lower[k], upper[k])]
+    return dict(zip(bound_columns(levels), values, strict=True))
