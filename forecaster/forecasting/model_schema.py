@@ -165,6 +165,11 @@ class KnownInputsSchema(_Strict):
     holidays: str | None
     low: list[Finite]
     high: list[Finite]
+    # a global model's series: its static columns, their encoded names and values (absent in
+    # files saved before static features)
+    static_features: Annotated[list[str], Field(max_length=MAX_INPUTS)] = []
+    static_names: list[str] = []
+    static_values: list[Finite] = []
     names: list[str]
 
     @model_validator(mode="after")
@@ -173,6 +178,12 @@ class KnownInputsSchema(_Strict):
             if len(getattr(self, name)) != len(self.future_features):
                 raise ValueError(f"known_inputs.{name} has {len(getattr(self, name))} value(s) "
                                  f"for {len(self.future_features)} future feature(s)")
+        if len(self.static_values) != len(self.static_names):
+            raise ValueError(f"known_inputs.static_values has {len(self.static_values)} "
+                             f"value(s) for {len(self.static_names)} static name(s)")
+        if bool(self.static_names) != bool(self.static_features):
+            raise ValueError("known_inputs.static_names and static_features must both be "
+                             "given or both be empty")
         return self
 
 
