@@ -37,7 +37,9 @@ TRADING_FREQUENCIES = ("B", "C", "D")  # one row a day: what trading sessions ca
 
 def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> KnownInputs:
     """The known inputs to train with: the series' future columns (scaled by their training
-    range), the calendar features its frequency calls for, and the holidays asked for."""
+    range), the calendar features its frequency calls for, the holidays asked for, and the
+    series' static features when a global fit gives them (`global_model.fit_global` sets
+    `model._static` to each series' encoded values in turn)."""
     calendar, holidays, exchange = check_known_settings(model, series.frequency)
     if exchange and series.frequency not in TRADING_FREQUENCIES:
         raise ConfigError(f"exchange={exchange!r} dates forecasts on the exchange's trading "
@@ -45,7 +47,7 @@ def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> Know
                           f"{series.frequency or 'unknown'}, not daily or business days. Leave "
                           f"--exchange out for this series.")
     return fit_known(series.future_features, calendar, holidays,
-                     series.future_values[:train_end])
+                     series.future_values[:train_end], getattr(model, "_static", None))
 
 
 def known_rows(known: KnownInputs, series: SeriesData, future_values: np.ndarray | None = None,
