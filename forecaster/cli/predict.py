@@ -19,7 +19,7 @@ from forecaster.cli.options import (
     print_notes,
     split_features,
 )
-from forecaster.errors import ConfigError, DataError
+from forecaster.errors import DataError
 
 EXAMPLES = """
 \b
@@ -74,21 +74,22 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     future_features = list(getattr(model, "future_features_", []))
     check_future_given(future_features, future)
     exchange = getattr(model, "exchange", None)
-    if future_features:  # the engine reads the file: it splits off the trailing future rows
-        _check_future_reading(model, target, features, date_column, fill, encoding)
-        print_notes(business_day_notes(model.frequency_, exchange))
-        _interval_notes(model, levels)
-        frequency = model.frequency_
-        forecast = model.forecast(csv, levels=levels, future=future)
+    future_rows = None
+    if future_features:  # the trailing rows without a target are the future rows
+        from forecaster.forecasting.model_known import read_with_future
+
+        _check_own_columns(model, target, features)
+        series, future_rows = read_with_future(model, csv, future, date_column=date_column,
+                                               fill=fill, encoding=encoding)
     else:
         series = load_series(csv, target=target or model.target_,
                              features=split_features(features) or model.features_,
                              date_column=date_column, fill=fill, encoding=encoding)
-        print_notes(series.notes + _frequency_notes(model.frequency_, series.frequency)
-                    + business_day_notes(series.frequency, exchange))
-        _interval_notes(model, levels)
-        frequency = series.frequency or model.frequency_
-        forecast = model.forecast(series, levels=levels)
+    print_notes(series.notes + _frequency_notes(model.frequency_, series.frequency)
+                + business_day_notes(series.frequency, exchange))
+    _interval_notes(model, levels)
+    frequency = series.frequency or model.frequency_
+    forecast = model.forecast(series, levels=levels, future=future_rows)
     # dates as ISO 8601 in one format on the terminal, in --json and in --out (and the pyfunc)
     forecast = with_iso_dates(forecast, frequency)
     if out is not None:
@@ -104,23 +105,14 @@ def predict(model_dir: str, csv: Path, target: str | None, features: str,
     click.echo(forecast.to_string(index=False))
 
 
-def _check_future_reading(model, target: str | None, features: str, date_column: str | None,
-                          fill: str | None, encoding: str) -> None:
-    """A model with future-known columns reads CSV as written, with its own columns: a
-    reading option it would not honour is refused rather than dropped."""
+def _check_own_columns(model, target: str | None, features: str) -> None:
+    """A model with future-known columns splits CSV into history and future rows by its own
+    target: --target/--features naming other columns would not be read."""
     given = split_features(features)
     if (target and target != model.target_) or (given and given != model.features_):
         raise DataError(f"This model forecasts '{model.target_}' from "
                         f"{', '.join(model.features_) or 'no other input'}; --target/--features "
                         f"name other columns. Leave them out: the model reads its own.")
-    unread = [flag for flag, value in (("--date-column", date_column), ("--fill", fill),
-                                       ("--encoding", None if encoding == "utf-8" else encoding))
-              if value]
-    if unread:
-        raise ConfigError(f"{', '.join(unread)} cannot be used yet with a model that reads "
-                          f"future rows ({', '.join(model.future_features_)}): give CSV in "
-                          f"UTF-8, with no missing history values, its dates found by name or "
-                          f"content.")
 
 
 def _interval_notes(model, levels: tuple[float, ...] | None) -> None:

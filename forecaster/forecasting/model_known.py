@@ -7,12 +7,14 @@ Kept apart from `forecaster.py` so the estimator reads top to bottom.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from forecaster.data import SeriesData, future_dates
+from forecaster.data.choices import FillMethod
 from forecaster.data.csv_series import read_csv, select_series
 from forecaster.data.future_rows import future_matrix, split_future_rows
 from forecaster.data.known_inputs import KnownInputs, fit_known
@@ -75,10 +77,21 @@ def forecast_dates(model: Forecaster, series: SeriesData) -> pd.DatetimeIndex:
                         series.frame.index)
 
 
-def _raw(data: Any) -> tuple[pd.DataFrame, str, str | None] | None:
+@dataclass(frozen=True)
+class FutureRows:
+    """The future rows as read: a raw table (None or empty: none given), the file or frame
+    they came from (named in errors) and its date column (None: found by name or content).
+    `read_with_future` makes them; `Forecaster.forecast` takes them as `future` unread again."""
+
+    table: pd.DataFrame | None
+    source: str
+    date_column: str | None = None
+
+
+def _raw(data: Any, encoding: str = "utf-8") -> tuple[pd.DataFrame, str, str | None] | None:
     """A path or a plain DataFrame as (raw table, source, file hash); None for other inputs."""
     if isinstance(data, str | os.PathLike):
-        frame, sha = read_csv(data)
+        frame, sha = read_csv(data, encoding=encoding)
         return frame, str(data), sha
     if isinstance(data, pd.DataFrame):
         frame = data.reset_index(names=data.index.name or "date") \
@@ -87,34 +100,48 @@ def _raw(data: Any) -> tuple[pd.DataFrame, str, str | None] | None:
     return None
 
 
-def history_and_future(model: Forecaster, data: Any, future: Any = None
-                       ) -> tuple[SeriesData, np.ndarray | None, pd.DatetimeIndex]:
-    """The history as a checked series, the known-ahead values of the forecast steps (None for
-    a model without future columns) and the forecast dates. The future rows are the trailing
-    rows of `data` whose target is empty, or `future` (a path or a DataFrame)."""
+def read_with_future(model: Forecaster, data: Any, future: Any = None, *,
+                     date_column: str | None = None, fill: FillMethod | None = None,
+                     encoding: str = "utf-8") -> tuple[SeriesData, FutureRows]:
+    """The history as a checked series (read like `load_series`: `date_column`, `fill` and
+    `encoding` as there) and the future rows of a model with future columns: the trailing
+    rows of `data` whose target is empty, or `future` (a path, read with the same encoding
+    and date column, a DataFrame, or FutureRows). `fill` fills the history only: a future
+    value made up by a fill would give a plausible, wrong forecast."""
     columns = list(model.future_features_)
-    raw = _raw(data)
+    raw = _raw(data, encoding)
     trailing = None
-    if raw is not None and columns:
+    if raw is not None:
         frame, source, sha = raw
         history, trailing = split_future_rows(frame, model.target_)
         series = select_series(history, source=source, target=model.target_,
                                features=model.features_, future_features=columns,
-                               file_sha256=sha)
+                               date_column=date_column, fill=fill, file_sha256=sha)
     else:
         series = model._series(data)
-    dates = forecast_dates(model, series)
+    if future is None:
+        return series, FutureRows(trailing, series.source, date_column)
+    if trailing is not None and len(trailing):
+        raise ConfigError(f"'{series.source}' ends with {len(trailing)} row(s) without a "
+                          f"target and a separate future file was given as well: give the "
+                          f"future rows one way only.")
+    if isinstance(future, FutureRows):
+        return series, future
+    table, source = (_raw(future, encoding) or (None, str(future), None))[:2]
+    return series, FutureRows(table, source, date_column)
+
+
+def history_and_future(model: Forecaster, data: Any, future: Any = None
+                       ) -> tuple[SeriesData, np.ndarray | None, pd.DatetimeIndex]:
+    """The history as a checked series, the known-ahead values of the forecast steps (None for
+    a model without future columns) and the forecast dates. The future rows are the trailing
+    rows of `data` whose target is empty, or `future` (a path, a DataFrame or FutureRows)."""
+    columns = list(model.future_features_)
     if not columns:
-        return series, None, dates
-    if future is not None:
-        if trailing is not None and len(trailing):
-            raise ConfigError(f"'{series.source}' ends with {len(trailing)} row(s) without a "
-                              f"target and a separate future file was given as well: give the "
-                              f"future rows one way only.")
-        table, source = (_raw(future) or (None, str(future), None))[:2]
-        values = future_matrix(table, columns, dates, source,
-                               date_name=series.frame.index.name)
-    else:
-        values = future_matrix(trailing, columns, dates, series.source,
-                               date_name=series.frame.index.name)
+        series = model._series(data)
+        return series, None, forecast_dates(model, series)
+    series, rows = read_with_future(model, data, future)
+    dates = forecast_dates(model, series)
+    values = future_matrix(rows.table, columns, dates, rows.source, date_column=rows.date_column,
+                           date_name=series.frame.index.name)
     return series, values, dates

@@ -152,6 +152,57 @@ def test_future_rows_given_both_ways_are_refused(epf_run, epf_csv, tmp_path):
     assert "give the future rows one way only" in " ".join(result.output.split())
 
 
+def test_predict_reads_the_date_column_named_by_date_column(epf_run, epf_csv, predicted,
+                                                           tmp_path):
+    """An earlier column of dates a day behind would be found first without --date-column."""
+    history = pd.read_csv(epf_csv).rename(columns={"ds": "when"})
+    history.insert(0, "issued", (pd.to_datetime(history["when"]) - pd.Timedelta(days=1))
+                   .dt.strftime("%Y-%m-%d %H:%M:%S"))
+    history.to_csv(csv := tmp_path / "when.csv", index=False)
+    pd.read_csv(EPF_FUTURE).rename(columns={"ds": "when"}).to_csv(
+        future := tmp_path / "when_future.csv", index=False)
+    result = run("predict", epf_run[0] / "model", csv, "--future", future,
+                 "--date-column", "when", "--json")
+    assert result.exit_code == 0, result.output
+    forecast = pd.DataFrame(json.loads(result.stdout)["forecast"])
+    assert forecast["date"].tolist() == predicted["date"].tolist()
+    assert forecast["forecast"].tolist() == pytest.approx(predicted["forecast"].tolist())
+
+
+def test_predict_reads_history_and_future_rows_in_the_encoding_given(epf_run, epf_csv,
+                                                                    predicted, tmp_path):
+    csv = with_future_rows(epf_csv, tmp_path / "utf8.csv")
+    frame = pd.read_csv(csv).assign(**{"région": "Île-de-France"})
+    frame.to_csv(csv := tmp_path / "latin1.csv", index=False, encoding="latin-1")
+    result = run("predict", epf_run[0] / "model", csv, "--encoding", "latin-1", "--json")
+    assert result.exit_code == 0, result.output
+    forecast = pd.DataFrame(json.loads(result.stdout)["forecast"])
+    assert forecast["forecast"].tolist() == pytest.approx(predicted["forecast"].tolist())
+    frame.iloc[:-HOURS].to_csv(history := tmp_path / "latin1_history.csv", index=False,
+                               encoding="latin-1")
+    frame.iloc[-HOURS:].drop(columns="y").to_csv(future := tmp_path / "latin1_future.csv",
+                                                 index=False, encoding="latin-1")
+    result = run("predict", epf_run[0] / "model", history, "--future", future,
+                 "--encoding", "latin-1", "--json")
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["forecast"]) == HOURS
+
+
+def test_predict_fills_a_gap_in_the_history_with_fill(epf_run, epf_csv, predicted, tmp_path):
+    history = pd.read_csv(epf_csv)
+    history.loc[300, "y"] = None
+    history.drop(index=[500, 501, 502]).to_csv(csv := tmp_path / "gap.csv", index=False)
+    refused = run("predict", epf_run[0] / "model", csv, "--future", EPF_FUTURE)
+    assert refused.exit_code == 2, refused.output
+    assert "Pass --fill ffill" in " ".join(refused.output.split())
+    result = run("predict", epf_run[0] / "model", csv, "--future", EPF_FUTURE, "--fill", "ffill",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert "inserted 3 missing date(s)" in " ".join(result.stderr.split())
+    forecast = pd.DataFrame(json.loads(result.stdout)["forecast"])
+    assert forecast["date"].tolist() == predicted["date"].tolist()
+
+
 def test_train_with_the_future_rows_forecasts_and_writes_them_into_the_input_example(
         epf_csv, tmp_path):
     out = tmp_path / "run"
