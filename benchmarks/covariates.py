@@ -50,8 +50,10 @@ Costs at 1 thread: NHITS about 3-4 minutes per series and variant; forecaster ab
 EPF market, several minutes for pedestrian (global) and 8 for elec.
 
 Results are cached per (tool or variant, series) in benchmarks/.cache/covariates/ (git-ignored),
-keyed by the series' values, h, m, the test span and the variant's options: `--refresh forecaster`
-re-runs every forecaster variant, `--refresh future+calendar` one of them.
+keyed by the series' values, h, m, the test span and the variant's options, and for forecaster
+variants the package's code version (forecast_accuracy.code_version: a change to the package
+re-runs them; the peers' keys are the data's only): `--refresh forecaster` re-runs every
+forecaster variant, `--refresh future+calendar` one of them.
 """
 
 from __future__ import annotations
@@ -306,7 +308,8 @@ def _accuracy_cache(item: Item) -> dict | None:
     if item.name != "elec" or not path.exists():
         return None
     cached = json.loads(path.read_text(encoding="utf-8"))
-    if cached.get("key") != item.key():  # the same formula as forecast_accuracy's Series.key
+    # the same formula as forecast_accuracy's Series.key, with the same code version
+    if cached.get("key") != fa.cache_key("forecaster", item.key()):
         return None
     return {"windows": cached["forecasts"]["forecaster"][item.target],
             "fit_s": cached["fit_s"]["forecaster"], "total_s": cached["total_s"]["forecaster"],
@@ -357,18 +360,23 @@ def forecaster_results(chosen: list[Item], variants: list[str], refresh: set[str
     return out
 
 
+def _key(tool: str, item: Item, options: str) -> str:
+    """The data's key; a forecaster variant's with the package's code version too."""
+    return fa.cache_key("forecaster" if tool in VARIANTS else tool, item.key(options))
+
+
 def _cached(tool: str, item: Item, options: str, refresh: bool) -> dict | None:
     path = CACHE / tool / f"{item.name}.json"
     if path.exists() and not refresh:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("key") == item.key(options) and "error" not in cached:
+        if cached.get("key") == _key(tool, item, options) and "error" not in cached:
             fa._progress(f"[{tool}] {item.name}: cached ({fa._seconds(cached)})")
             return cached
     return None
 
 
 def _store(tool: str, item: Item, options: str, result: dict, threads: int) -> dict:
-    result.update(key=item.key(options), threads=threads,
+    result.update(key=_key(tool, item, options), threads=threads,
                   seconds=result.get("seconds", result.get("total_s") or math.nan),
                   when=result.get("when", time.strftime("%Y-%m-%dT%H:%M:%S")))
     path = CACHE / tool / f"{item.name}.json"

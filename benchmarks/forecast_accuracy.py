@@ -45,14 +45,17 @@ steps per model whatever the length); forecaster trains elec in about 7 min, tou
 in under a minute.
 
 Forecasts are cached per (tool, series) in benchmarks/.cache/forecast_accuracy/ (git-ignored),
-keyed by the series' values, h, m and the test span, so the peers are run once: `--refresh
-forecaster` re-runs only this toolkit after a change. Run with `--threads 1` (the default) while
-developing and only on a few series; the machine's cores for a final run.
+keyed by the series' values, h, m and the test span, so the peers are run once; this toolkit's
+key adds its code version (a hash of the forecaster package's .py files), so a change to the
+package re-runs it without `--refresh forecaster` (the peers' versions do not change here).
+Run with `--threads 1` (the default) while developing and only on a few series; the machine's
+cores for a final run.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -409,6 +412,27 @@ def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def code_hash(package: Path) -> str:
+    """A hash of a package's .py files: their sorted paths and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+@functools.cache
+def code_version() -> str:
+    """The forecaster package's code hash, computed once per run."""
+    return code_hash(ROOT / "forecaster")
+
+
+def cache_key(tool: str, data_key: str) -> str:
+    """A cached result's key: the data's, and for this toolkit its code version too, so a
+    change to the package is never read from a stale cache (the peers' versions are fixed)."""
+    return f"{data_key}-{code_version()}" if tool == "forecaster" else data_key
+
+
 def forecasts_of(tool: str, s: Series, refresh: bool, threads: int, cache: Path = CACHE,
                  runners: dict | None = None) -> dict:
     """The cached result of (tool, series), or a fresh run when absent, stale or refreshed
@@ -416,14 +440,15 @@ def forecasts_of(tool: str, s: Series, refresh: bool, threads: int, cache: Path 
     path = cache / tool / f"{s.name}.json"
     if path.exists() and not refresh:
         cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("key") == s.key():
+        if cached.get("key") == cache_key(tool, s.key()):
             _progress(f"[{tool}] {s.name}: cached ({_seconds(cached)})")
             return cached
     workdir = cache / "work" / tool / s.name
     workdir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     result = (runners or RUNNERS)[tool](s, workdir, threads)
-    result.update(key=s.key(), threads=threads, seconds=time.perf_counter() - start,
+    result.update(key=cache_key(tool, s.key()), threads=threads,
+                  seconds=time.perf_counter() - start,
                   when=time.strftime("%Y-%m-%dT%H:%M:%S"))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result), encoding="utf-8")

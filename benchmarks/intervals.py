@@ -38,7 +38,8 @@ runs at its end) against the whole `fit_span`; to prediction, `Forecaster.foreca
 `Forecaster.predict_positions` at the last origin alone (the point forecast).
 
 Results are cached per (tool, series) in benchmarks/.cache/intervals/ (git-ignored), keyed as
-forecast_accuracy's, so `--refresh forecaster` re-runs only this toolkit. Costs at 1 thread:
+forecast_accuracy's (this toolkit's key with the forecaster package's code version, so a change
+to the package re-runs it), and `--refresh forecaster` re-runs only this toolkit. Costs at 1 thread:
 neuralforecast about 35 s a series (LSTM only), statsforecast seconds except AutoETS on elec,
 forecaster as in forecast_accuracy (elec several minutes).
 """
