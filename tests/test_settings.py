@@ -122,7 +122,8 @@ def test_factory_refuses_a_name_that_no_estimator_takes():
 def test_classifier_settings_left_none_take_the_defaults_of_the_kind():
     none = dict.fromkeys(settings_of(TextClassifier))
     none.update(epochs=None, patience=None, min_delta=1e-3, clip_norm=1.0, learning_rate=1e-3,
-                batch_size=64, optimizer="adam", seed=0, device="auto", amp=True)
+                batch_size=64, optimizer="adam", seed=0, device="auto", amp=True,
+                monitor="auto")
     text, sequence = build_classifier("text", none), build_classifier("sequence", none)
     assert (text.cell, text.dropout) == ("lstm", 0.5)
     assert (sequence.cell, sequence.dropout) == ("gru", 0.0)

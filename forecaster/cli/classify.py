@@ -20,6 +20,7 @@ from forecaster.cli.tracking_options import (
 from forecaster.core.config import CELLS, POOLINGS
 from forecaster.data.printable import printable
 from forecaster.training.config import DEVICES, OPTIMIZERS
+from forecaster.training.monitor import MONITORS
 
 
 def _data_options(command):
@@ -119,7 +120,10 @@ Examples:
 @click.option("--min-delta", type=float, default=1e-3, show_default=True,
               help="Early stopping's minimum gain: an epoch resets the patience only if its "
                    "validation loss is below the best by this share of it (0.001: 0.1%; 0: any "
-                   "gain). The weights kept are always those of the lowest validation loss.")
+                   "gain).")
+@click.option("--monitor", type=click.Choice(MONITORS), default="auto", show_default=True,
+              help="What picks the kept epoch and early stopping: the validation accuracy "
+                   "(auto; equal accuracies go to the lower loss) or the validation loss.")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
 @setting_option("clip_norm", type=float, default=1.0, show_default=True,
                 help="Gradient-norm clip (0: off).")
@@ -144,7 +148,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
           embedding_dim: int | None, max_words: int | None, max_length: int | None,
           word_dropout: float | None, epochs: int | None, batch_size: int,
-          learning_rate: float, optimizer: str, patience: int | None, min_delta: float, seed: int,
+          learning_rate: float, optimizer: str, patience: int | None, min_delta: float,
+          monitor: str, seed: int,
           clip_norm: float, device: str, amp: bool, threads: int | None,
           out: Path | None, overwrite: bool,
           as_json: bool, quiet: bool, tracking_uri: str | None, experiment: str | None,

@@ -108,6 +108,10 @@ Examples:
               help="Early stopping's minimum gain: an epoch resets the patience only if its "
                    "validation loss is below the best by this share of it (0.001: 0.1%; 0: any "
                    "gain). The weights kept are always those of the lowest validation loss.")
+@click.option("--monitor", type=click.Choice(("auto", "loss")), default="auto",
+              show_default=True,
+              help="What picks the kept epoch and early stopping: a forecaster watches its "
+                   "validation loss (auto is the loss; accuracy is for classifiers).")
 @setting_option("clip_norm", default=1.0, show_default=True,
                 help="Gradient-norm clip (0: off).")
 @click.option("--seed", default=0, show_default=True, help="CPU runs with a seed repeat exactly.")
@@ -134,8 +138,8 @@ def train(csv: Path, target: str | None, features: str, date_column: str | None,
           window_norm: str, combine: str, test_size: float, val_size: float, season: int | None,
           level: tuple[float, ...],
           epochs: int | None, batch_size: int, learning_rate: float, optimizer: str,
-          patience: int | None, min_delta: float, clip_norm: float, seed: int, device: str,
-          threads: int | None, amp: bool,
+          patience: int | None, min_delta: float, monitor: str, clip_norm: float, seed: int,
+          device: str, threads: int | None, amp: bool,
           out: Path | None, overwrite: bool, as_json: bool, quiet: bool,
           tracking_uri: str | None, experiment: str | None, no_tracking: bool,
           tracking_optional: bool, register: str | None) -> None:

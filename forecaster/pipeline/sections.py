@@ -38,6 +38,7 @@ from forecaster.pipeline.fields import (
     key_error,
 )
 from forecaster.training.config import DEVICES, OPTIMIZERS
+from forecaster.training.monitor import MONITORS
 from forecaster.training.threads import MAX_THREADS
 
 TASKS: tuple[str, ...] = ("forecast", "classify")
@@ -144,6 +145,7 @@ class Training(Section):
     patience: NonNegativeInt | None = None  # 0: never stop early
     min_delta: FractionOrZero = 0.001  # a gain resets the patience only if it is this share
     # of the best validation loss (0: any gain)
+    monitor: choice(MONITORS) = "auto"  # the kept epoch: accuracy (classifiers) or loss
     clip_norm: PositiveFloat | None = 1.0  # gradient-norm clipping; null: off
     seed: NonNegativeInt = 0
     device: choice(DEVICES) = "auto"

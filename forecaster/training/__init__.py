@@ -4,6 +4,7 @@ from forecaster._lazy import lazy_exports
 
 __getattr__, __all__ = lazy_exports(__name__, {
     "DEVICES": "forecaster.training.config",
+    "MONITORS": "forecaster.training.monitor",
     "OPTIMIZERS": "forecaster.training.config",
     "TrainConfig": "forecaster.training.config",
     "History": "forecaster.training.loop",

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from forecaster.errors import ConfigError
+from forecaster.training.monitor import MONITORS
 
 _AUTO_STEPS = 1000
 _AUTO_PATIENCE_STEPS = 200
@@ -18,7 +19,8 @@ PROGRESS_MODES: tuple[str, ...] = ("auto", "bar", "lines", "off")
 @dataclass
 class TrainConfig:
     """Optimiser, schedule and run settings. Defaults follow the common Keras recipe (Adam, batch
-    64) plus early stopping on the validation loss with the best weights restored."""
+    64) plus early stopping with the best weights restored: on the validation loss for
+    forecasters, on the validation accuracy for classifiers (`monitor="auto"`)."""
 
     epochs: int | None = None  # None: enough for about 1000 optimiser steps (50 to 500 epochs)
     batch_size: int = 64
@@ -27,6 +29,8 @@ class TrainConfig:
     patience: int | None = None  # epochs without validation improvement; None: auto; 0: never
     min_delta: float = 1e-3  # an improvement resets the patience only if it is this share
     # of the best loss or more (a plateau's ever-tinier gains must not keep training going)
+    monitor: str = "auto"  # what picks the kept epoch and stops early: "loss" | "accuracy"
+    # (classifiers; ties go to the lower loss) | "auto" (accuracy for classifiers, else loss)
     clip_norm: float | None = 1.0  # gradient-norm clipping; None: off
     seed: int = 0
     device: str = "auto"  # "auto" | "cpu" | "cuda"
@@ -66,7 +70,8 @@ def _check_settings(config: TrainConfig) -> None:
     """ConfigError naming the setting, its value and what it accepts: every setting is checked
     here, once, so a bad one never reaches the fit loop (a negative clip norm would reverse
     every gradient, a negative patience would stop after the first epoch)."""
-    choices = {"optimizer": OPTIMIZERS, "device": DEVICES, "progress": PROGRESS_MODES}
+    choices = {"optimizer": OPTIMIZERS, "device": DEVICES, "progress": PROGRESS_MODES,
+               "monitor": MONITORS}
     for name, allowed in choices.items():
         if getattr(config, name) not in allowed:
             raise ConfigError(f"{name}={getattr(config, name)!r} is not known; use one of "

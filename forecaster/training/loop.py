@@ -24,6 +24,8 @@ from torch import nn
 from forecaster.errors import ConfigError
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.config import TrainConfig
+from forecaster.training.monitor import Monitor, resolve_monitor
+from forecaster.training.monitor import counts_as_gain as counts_as_gain  # its old home
 from forecaster.training.progress import Progress
 from forecaster.training.reporting import RunReporter
 from forecaster.training.signals import Terminated
@@ -75,6 +77,7 @@ class History:
     device: str = "cpu"
     amp: bool = False
     threads: list[int] = field(default_factory=list)  # CPU thread counts used, in order
+    monitor: str = "loss"  # what chose the kept epoch: "loss" or "accuracy" (validation)
 
     @property
     def epochs_run(self) -> int:
@@ -181,6 +184,8 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         ) -> History:
     """Train `model` in place and return its History; the best-validation weights are kept.
 
+    `config.monitor` says what "best" means: the lowest validation loss, or the highest
+    validation accuracy (ties: the lower loss), which needs an "accuracy" among `metrics`.
     Ctrl-C (and SIGTERM inside `training.signals.stop_signals`) stops training between
     batches and keeps the best model so far; before the first epoch ends it goes on up.
     `reporter` hears each epoch's losses (and `metrics` on the validation set). With
@@ -201,10 +206,11 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     optimizer = _optimizer(config, model.parameters())
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     epochs, patience = config.schedule(math.ceil(len(train) / config.batch_size))
+    watch = resolve_monitor(config.monitor, metrics or {}, val is not None)
+    monitor = Monitor(watch, config.min_delta)
     history = History(device=str(device), amp=use_amp, epochs_planned=epochs, patience=patience,
-                      train_samples=len(train), threads=governor.used)
-    best_loss, best_state, waited = math.inf, None, 0
-    reference = math.inf  # the loss of the last gain that counted for early stopping
+                      train_samples=len(train), threads=governor.used, monitor=watch)
+    best_state = None
     first_epoch, seconds_before = 1, 0.0
     saved = checkpoint.load() if checkpoint is not None else None
     if saved is not None and "epochs" not in saved:  # written by an older version: start afresh
@@ -214,15 +220,19 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         optimizer.load_state_dict(saved["optimizer"])
         generator.set_state(saved["generator"])
         torch.set_rng_state(saved["torch_rng"])
-        best_loss, waited, best_state = saved["best_loss"], saved["waited"], saved["best_state"]
-        reference = saved.get("reference", best_loss)  # older checkpoints: the best loss
+        best_state = saved["best_state"]
         history.epochs = [EpochRecord(**record) for record in saved["epochs"]]
-        history.best_epoch = saved["best_epoch"]
+        monitor = _resumed_monitor(watch, config.min_delta, history.epochs, saved["best_epoch"])
+        history.best_epoch = monitor.best_epoch
         first_epoch, seconds_before = saved["epoch"] + 1, saved["seconds"]
         history.resumed_from_epoch = saved["epoch"]
     progress = Progress(epochs, config.progress, first_epoch=first_epoch)
     if saved is not None:
         progress.message(f"Resuming from the checkpoint of epoch {saved['epoch']}.")
+    if config.monitor == "accuracy" and watch == "loss":
+        progress.message("No validation cases, so no validation accuracy to watch "
+                         "(monitor='accuracy'): the epoch kept is the one of the lowest "
+                         "training loss.")
     started = time.perf_counter() - seconds_before
     try:
         for epoch in range(first_epoch, epochs + 1):
@@ -254,19 +264,17 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
             else:
                 val_loss = train_loss
                 val_scores = {}
-            history.epochs.append(EpochRecord(epoch, train_loss,
-                                              val_loss if val is not None else None, val_scores))
+            record = EpochRecord(epoch, train_loss, val_loss if val is not None else None,
+                                 val_scores)
+            history.epochs.append(record)
             reporter.epoch(epoch, {"train_loss": train_loss,
                                    **({"val_loss": val_loss} if val is not None else {}),
                                    **{f"val_{k}": v for k, v in val_scores.items()}})
-            lowest = val_loss < best_loss  # its weights are kept, however small the gain
+            lowest = monitor.update(record)  # its weights are kept, however small the gain
             if lowest:
-                best_loss, history.best_epoch = val_loss, epoch
+                history.best_epoch = epoch
                 best_state = copy.deepcopy(model.state_dict())
-            if counts_as_gain(val_loss, reference, config.min_delta):
-                reference, waited = val_loss, 0
-            else:
-                waited += 1
+            waited = monitor.waited
             progress.epoch(epoch, train_loss, val_loss if val is not None else None, lowest,
                            waited, patience)
             stopping = bool(patience and waited >= patience)
@@ -274,16 +282,15 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                 checkpoint.save({
                     "epoch": epoch, "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(), "generator": generator.get_state(),
-                    "torch_rng": torch.get_rng_state(), "best_loss": best_loss,
-                    "waited": waited, "best_state": best_state, "reference": reference,
+                    "torch_rng": torch.get_rng_state(), "monitor": watch,
+                    "best_state": best_state,
                     "epochs": [record.to_dict() for record in history.epochs],
                     "best_epoch": history.best_epoch,
                     "seconds": time.perf_counter() - started})
             if stopping:
                 history.stopped_early = True
-                progress.message(f"Early stopping: the validation loss has not improved by "
-                                 f"{config.min_delta:.2%} or more for {patience} epochs; "
-                                 f"keeping epoch {history.best_epoch}.")
+                progress.message(f"Early stopping: {monitor.describe()} for {patience} "
+                                 f"epochs; keeping epoch {history.best_epoch}.")
                 break
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM under training.signals
         history.interrupted = True
@@ -303,13 +310,18 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
     return history
 
 
-def counts_as_gain(loss: float, reference: float, min_delta: float) -> bool:
-    """Whether `loss` improves on `reference` (the loss of the last gain that counted) by the
-    share `min_delta` of it: on a plateau, ever-tinier gains no longer reset the patience,
-    while a slow steady descent still adds up to gains that do."""
-    if not math.isfinite(reference):  # nothing to beat yet (inf - inf would be NaN)
-        return True
-    return loss < reference - abs(reference) * min_delta
+def _resumed_monitor(watch: str, min_delta: float, records: list[EpochRecord],
+                     kept_epoch: int) -> Monitor:
+    """The monitor's state at the checkpoint, replayed from its epochs. A checkpoint written
+    while another quantity was watched (one from before `monitor` existed watched the loss)
+    holds the weights of ITS best epoch: that epoch stays the kept one until a later epoch
+    beats it under the current rule."""
+    monitor = Monitor.replay(watch, min_delta, records)
+    if monitor.best_epoch != kept_epoch:
+        scored = {record.epoch: monitor.score(record) for record in records}
+        monitor.best_epoch = kept_epoch
+        monitor.best = scored.get(kept_epoch, (math.inf, math.inf))
+    return monitor
 
 
 def _diverged(epoch: int, config: TrainConfig, history: History, progress: Progress) -> None:
