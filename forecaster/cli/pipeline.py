@@ -99,6 +99,9 @@ def describe_series(pipeline: Any) -> str:
         parts.append(f"target {data.targets[0]}")
     if data.series is not None:
         parts.append(f"only {', '.join(data.series)}")
+    if data.static_features:
+        parts.append(f"static features {', '.join(data.static_features)}"
+                     + (f" from {data.static_path}" if data.static_path is not None else ""))
     model = "one model per series" if pipeline.mode == "per-series" else \
         "one model across all series"
     return ", ".join(parts) + f"; {model}"

@@ -84,6 +84,14 @@ def _known_lines(data: dict[str, Any], model: dict[str, Any]) -> list[str]:
             ([f"calendar {', '.join(calendar)}"] if calendar else []) + \
             ([f"holidays of {holidays}"] if holidays else [])
         lines.append(f"- known ahead at each forecast step: {'; '.join(parts)}")
+    static = data.get("static_features") or []
+    if static:
+        encoded = [name for name in model.get("known_inputs") or [] if name.split("=")[0]
+                   in static]
+        lines.append(f"- static features (one value per series, encoded across the global "
+                     f"model's {data.get('global_model_series', 'many')} series): "
+                     f"{', '.join(f'`{c}`' for c in static)} as {len(encoded)} column(s): "
+                     f"{', '.join(encoded[:8])}{' …' if len(encoded) > 8 else ''}")
     if exchange:
         lines.append(f"- forecast dates: the trading sessions of {exchange}")
     return lines

@@ -131,6 +131,7 @@ def run_summary(series: SeriesData, model: Forecaster, split_rows: dict[str, int
     return {
         "data": {**model.data_info_, "path": _resolved(series.source), "target": series.target,
                  "features": series.features, "future_features": series.future_features,
+                 "static_features": list(model.known_.static_features),
                  "frequency": series.frequency, "notes": series.notes, **split_rows},
         "model": {**model.fitted_params(), "label": model.label,
                   "known_inputs": model.known_.names(),

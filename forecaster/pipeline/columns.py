@@ -28,6 +28,8 @@ def named_columns(pipeline: Pipeline) -> list[tuple[str, str]]:
     named = [("data.targets", c) for c in data.targets]
     named += [("data.features", c) for c in data.features]
     named += [("data.future_features", c) for c in data.future_features]
+    if data.static_path is None:  # else the static file carries them (`check_columns`)
+        named += [("data.static_features", c) for c in data.static_features]
     named += [(f"data.{key}", getattr(data, key)) for key in ("id_column", "date_column")
               if getattr(data, key) is not None]
     return named
@@ -72,6 +74,15 @@ def check_columns(pipeline: Pipeline, shown: str | None = None) -> None:
             else []
         problems += [f"{shown}: '{key}' names column '{printable(column)}', which is not in "
                      f"data.future_path {printable(future)} (columns: "
+                     f"{printable_list(columns)}){suggestion(column, columns)}."
+                     for key, column in wanted if column not in columns]
+    static = getattr(pipeline.data, "static_path", None)
+    columns = header(static, pipeline.data.encoding) if static is not None else None
+    if columns is not None:  # one row per series: the id column and the static columns
+        wanted = [("data.id_column", pipeline.data.id_column)]
+        wanted += [("data.static_features", c) for c in pipeline.data.static_features]
+        problems += [f"{shown}: '{key}' names column '{printable(column)}', which is not in "
+                     f"data.static_path {printable(static)} (columns: "
                      f"{printable_list(columns)}){suggestion(column, columns)}."
                      for key, column in wanted if column not in columns]
     if problems:

@@ -33,6 +33,8 @@ from forecaster.pipeline.series import (
     future_digest,
     future_rows_of,
     load_series_of,
+    static_digest,
+    static_values_of,
 )
 from forecaster.pipeline.timestamps import utc_now
 from forecaster.pipeline.work import JobInterrupted, SeriesOutcome, SeriesTask
@@ -149,7 +151,8 @@ def _series_key(pipeline: Any, spec: SeriesSpec) -> str:
         data = "".join(sha256_file(path) for path in _inputs(pipeline))
     else:  # the future rows too: new values for the forecast dates give a new forecast
         data = (load_series_of(spec, pipeline).fingerprint()
-                + future_digest(future_rows_of(spec, pipeline)))
+                + future_digest(future_rows_of(spec, pipeline))
+                + static_digest(static_values_of(spec, pipeline)))
     return hashlib.sha256(f"{pipeline.config_hash()}:{spec.series_id}:{data}".encode()
                           ).hexdigest()
 

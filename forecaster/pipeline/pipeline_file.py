@@ -19,7 +19,8 @@ from forecaster.errors import ConfigError
 
 # the dotted keys that hold paths, in either kind of pipeline
 PATH_KEYS: tuple[tuple[str, ...], ...] = (("data", "path"), ("data", "test_path"),
-                                          ("data", "future_path"), ("output", "dir"))
+                                          ("data", "future_path"), ("data", "static_path"),
+                                          ("output", "dir"))
 # A pipeline file holds a few dozen values. These bounds refuse hostile YAML within a second
 # instead of eating memory for minutes: aliases that expand a few nodes into billions of values
 # ("billion laughs"), nesting deep enough to exhaust the stack, a huge file.

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from forecaster.data.printable import printable
 from forecaster.errors import ConfigError
-from forecaster.pipeline.fields import Name, choice, show
+from forecaster.pipeline.fields import Name, choice, key_error, show
 from forecaster.pipeline.messages import Loc, problems
 from forecaster.pipeline.pipeline_file import (
     PATH_KEYS,
@@ -157,6 +157,15 @@ class ForecastPipeline(_PipelineBase):
     tracking: Tracking = Field(default_factory=Tracking)
     output: Output = Field(default_factory=Output)
     execution: Execution = Field(default_factory=Execution)
+
+    @model_validator(mode="after")
+    def _static_features_need_global(self) -> ForecastPipeline:
+        if self.data.static_features and self.mode != "global":
+            raise key_error("data.static_features",
+                            "needs mode: global: static features describe differences between "
+                            "series, which a model of one series cannot learn; use mode: "
+                            "global (one network over all the series)")
+        return self
 
 
 class ClassifyPipeline(_PipelineBase):

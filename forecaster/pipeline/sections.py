@@ -69,6 +69,13 @@ class ForecastData(Section):
     # the next H rows (date, future columns, the id column for a long file); null: the data
     # file's trailing rows with the target empty
     future_path: FilePath | None = None
+    # mode: global only: columns that describe a whole series (one value per series, e.g.
+    # State, Purpose), from its own rows or from static_path; the id column may be one (a
+    # learned per-series embedding)
+    static_features: Columns = []
+    # one row per series keyed by data.id_column with the static columns; null: each series'
+    # own rows carry them
+    static_path: FilePath | None = None
     fill: choice(FILL_METHODS) | None = None
     encoding: Encoding = "utf-8"
 
@@ -90,6 +97,20 @@ class ForecastData(Section):
             if column is not None and column in [*self.targets, *self.features,
                                                  *self.future_features]:
                 raise key_error(key, f"names '{column}', which is also a target or feature")
+        static = [c for c in self.static_features
+                  if c in [*self.targets, *self.features, *self.future_features]
+                  or c == self.date_column]
+        if static:
+            raise key_error("static_features", f"names {', '.join(static)}, which is also a "
+                                               f"target, feature or the date column; a static "
+                                               f"feature holds one value per series")
+        if self.static_path is not None and not self.static_features:
+            raise key_error("static_path", "is only used with data.static_features (the "
+                                           "columns it carries); name them or remove it")
+        if self.static_path is not None and self.id_column is None:
+            raise key_error("static_path", "is keyed by data.id_column (one row per series); "
+                                           "set data.id_column, or leave static_path out and "
+                                           "keep the static columns in each series' rows")
         if self.future_path is not None and not self.future_features:
             raise key_error("future_path", "is only used with data.future_features (the rows "
                                            "that carry their values at the forecast dates); "

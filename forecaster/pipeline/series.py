@@ -192,6 +192,37 @@ def future_rows_of(spec: SeriesSpec, pipeline: Any) -> pd.DataFrame | None:
     return rows.reset_index(drop=True)
 
 
+def static_values_of(spec: SeriesSpec, pipeline: Any) -> dict[str, Any] | None:
+    """The raw values of data.static_features for one series (None without them): from the
+    series' own history rows, each column constant in them, or from its row of
+    data.static_path. The id column, when named, is the series' id (one-hot encoded later:
+    a learned per-series embedding)."""
+    from forecaster.data.static_inputs import static_from_file, static_from_rows
+
+    data = pipeline.data
+    if not data.static_features:
+        return None
+    others = [column for column in data.static_features if column != data.id_column]
+    label = spec.id_value or spec.series_id
+    if data.static_path is not None:
+        frame, _ = _read(Path(data.static_path), data.encoding)
+        values = static_from_file(frame, others, Path(data.static_path).name, data.id_column,
+                                  label)
+    else:
+        history, _, source, _ = _history_and_trailing(spec, pipeline)
+        values = static_from_rows(history, others, source, label)
+    if data.id_column in data.static_features:
+        values[data.id_column] = spec.id_value
+    return {column: values[column] for column in data.static_features}
+
+
+def static_digest(values: dict[str, Any] | None) -> str:
+    """A hash of a series' static values, so that new ones redo the (global) model."""
+    if not values:
+        return ""
+    return hashlib.sha256(repr(sorted(values.items())).encode("utf-8")).hexdigest()
+
+
 def future_digest(future: pd.DataFrame | None) -> str:
     """A hash of the future rows as read, so that new future rows redo the series."""
     if future is None:

@@ -181,7 +181,7 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
 
     from forecaster.forecasting.forecast_run import split_for, write_run
     from forecaster.forecasting.global_model import fit_global
-    from forecaster.pipeline.series import future_rows_of, load_series_of
+    from forecaster.pipeline.series import future_rows_of, load_series_of, static_values_of
     from forecaster.training.checkpoint import Checkpoint
 
     if tasks[0].threads:
@@ -197,7 +197,8 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
             future = future_rows_of(task.spec, pipeline)
             require_future(series, model, future)
             split = split_for(series, model, pipeline.split.test_size, pipeline.split.val_size)
-            loaded.append((task, series, split, future))
+            static = static_values_of(task.spec, pipeline)
+            loaded.append((task, series, split, future, static))
         except ForecasterError as exc:
             outcomes[task.spec.series_id] = SeriesOutcome(task.spec.series_id, "failed",
                                                           _one_line(str(exc)))
@@ -205,14 +206,16 @@ def run_global(tasks: list[SeriesTask], checkpoint_path: Path, key: str
         checkpoint = Checkpoint(checkpoint_path, key=key,
                                 every=pipeline.output.checkpoint_every)
         try:
-            fitted = fit_global(model, [series for _, series, _, _ in loaded],
-                                [split for _, _, split, _ in loaded], checkpoint=checkpoint)
+            fitted = fit_global(model, [series for _, series, _, _, _ in loaded],
+                                [split for _, _, split, _, _ in loaded], checkpoint=checkpoint,
+                                static=[static for *_, static in loaded]
+                                if pipeline.data.static_features else None)
         except ForecasterError as exc:
             return [SeriesOutcome(task.spec.series_id, "failed", _one_line(str(exc)))
                     for task in tasks]
         checkpoint.clear()
         fit_seconds = time.perf_counter() - started
-        for (task, series, split, future), view in zip(loaded, fitted, strict=True):
+        for (task, series, split, future, _), view in zip(loaded, fitted, strict=True):
             begun = time.perf_counter()
             try:
                 result = write_run(series, view, split, task.run_dir,
