@@ -28,7 +28,8 @@ def classification_card(summary: dict[str, Any]) -> str:
              "- " + ", ".join(f"{key} {value}" for key, value in model.items() if key != "label"),
              f"- {training['optimizer']} lr {training['learning_rate']}, batch "
              f"{training['batch_size']}, {training['epochs_run']} epochs run, best epoch "
-             f"{training['best_epoch']} kept, device {training['device']}, seed "
+             f"{training['best_epoch']} kept (by validation "
+             f"{training.get('monitored', 'loss')}), device {training['device']}, seed "
              f"{training['seed']}, {training['samples_per_second']:.0f} samples/s",
              "", f"## Test set: the model beside the baselines ({data['test_cases']} cases)", "",
              "| classifier | accuracy | macro-F1 |", "|---|---:|---:|"]
@@ -36,6 +37,10 @@ def classification_card(summary: dict[str, Any]) -> str:
         mark = "**" if name == "model" else ""
         lines.append(f"| {mark}{labels.get(name, name)}{mark} | {scores['accuracy']:.4f} | "
                      f"{scores['macro_f1']:.4f} |")
+    if summary.get("calibration"):
+        from forecaster.classification.calibration import calibration_line
+
+        lines += ["", "## Calibration", "", calibration_line(summary["calibration"])]
     lines += ["", "## Per class (model)", "", "| class | precision | recall | support |",
               "|---|---:|---:|---:|"]
     for label, scores in summary["per_class"].items():

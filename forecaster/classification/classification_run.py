@@ -184,7 +184,8 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
         "baselines": {name: BASELINE_LABELS.get(name, name)
                       for name in evaluation.metrics if name != "model"},
         "training": {**asdict(model.train_config_), "epochs_run": history.epochs_run,
-                     "best_epoch": history.best_epoch, "stopped_early": history.stopped_early,
+                     "best_epoch": history.best_epoch, "monitored": history.monitor,
+                     "stopped_early": history.stopped_early,
                      "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
                      "samples_per_second": round(history.train_samples * history.epochs_run
                                                  / max(history.seconds, 1e-9), 1),

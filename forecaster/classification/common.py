@@ -1,18 +1,21 @@
 """What every classifier on the recurrent core does the same way: check the classes, hold out a
-stratified validation share, train through the one fit loop, predict in batches, and refuse
-labels the model never saw. `SequenceClassifier` and `TextClassifier` differ only in how they
-turn their data into (values, lengths) tensors."""
+stratified validation share, train through the one fit loop, calibrate the probabilities on the
+validation cases, predict in batches, and refuse labels the model never saw.
+`SequenceClassifier` and `TextClassifier` differ only in how they turn their data into
+(values, lengths) tensors."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
 from forecaster.classification.batches import SequenceBatches
+from forecaster.classification.calibration import calibration_summary, fit_temperature, softmax
 from forecaster.errors import ConfigError, DataError
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.checkpoint import Checkpoint
@@ -71,30 +74,50 @@ def validation_split(targets: np.ndarray, val_size: float, seed: int
 def train_network(build: Callable[[], nn.Module], train: SequenceBatches,
                   val: SequenceBatches, config: TrainConfig,
                   reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
-                  ) -> tuple[nn.Module, History]:
+                  ) -> tuple[nn.Module, History, float]:
     """Build the network under the run's seed (repeatable weights), train it with cross-entropy
-    through the one fit loop, and return it on the CPU with its History."""
+    through the one fit loop, and return it on the CPU with its History and the temperature
+    fitted on the validation cases (1.0 without any)."""
     torch.manual_seed(config.seed)
     network = build()
     history = fit(network, train, val if len(val) else None, nn.functional.cross_entropy,
                   config, metrics={"accuracy": accuracy}, reporter=reporter,
                   checkpoint=checkpoint)
     network.to("cpu")
-    return network, history
+    if not len(val):
+        return network, history, 1.0
+    logits = predict_logits(network, val.values, val.lengths, classes=0)
+    return network, history, fit_temperature(logits, val.targets.numpy())
 
 
-def predict_probabilities(network: nn.Module, values: torch.Tensor, lengths: torch.Tensor,
-                          classes: int) -> np.ndarray:
-    """(n, classes) softmax probabilities, in batches trimmed to their longest sequence."""
+def predict_logits(network: nn.Module, values: torch.Tensor, lengths: torch.Tensor,
+                   classes: int) -> np.ndarray:
+    """(n, classes) logits, in batches trimmed to their longest sequence."""
     network.eval()
     out = []
     with torch.no_grad():
         for start in range(0, len(values), PREDICT_BATCH):
             part = slice(start, start + PREDICT_BATCH)
             longest = int(lengths[part].max())
-            logits = network(values[part, :longest], lengths[part])
-            out.append(torch.softmax(logits, dim=1).numpy())
+            out.append(network(values[part, :longest], lengths[part]).float().numpy())
     return np.concatenate(out) if out else np.empty((0, classes), dtype=np.float32)
+
+
+def predict_probabilities(network: nn.Module, values: torch.Tensor, lengths: torch.Tensor,
+                          classes: int, temperature: float = 1.0) -> np.ndarray:
+    """(n, classes) probabilities: the softmax of the logits divided by `temperature`."""
+    logits = predict_logits(network, values, lengths, classes)
+    return softmax(logits, temperature).astype(np.float32)
+
+
+def scored_predictions(model: Any, logits: np.ndarray, labels: np.ndarray
+                       ) -> tuple[np.ndarray, dict[str, Any]]:
+    """A fitted classifier's predicted labels for `logits` and its calibration on these
+    labelled cases (T, ECE before and after)."""
+    targets = np.searchsorted(model.classes_, labels)
+    predicted = np.asarray(model.classes_)[logits.argmax(axis=1)]
+    return predicted, calibration_summary(logits, targets, model.temperature_,
+                                          model.calibration_cases_)
 
 
 def check_known_labels(labels: np.ndarray | None, classes: list[str], source: str) -> np.ndarray:

@@ -20,10 +20,14 @@ class ClassificationEvaluation:
     confusion: list[list[int]]  # rows: true class, columns: predicted (model)
     classes: list[str]
     verdict: str
+    # the model's temperature and its expected calibration error on these cases before and
+    # after it (calibration.calibration_summary); None where no probabilities were scored
+    calibration: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"metrics": self.metrics, "per_class": self.per_class,
-                "confusion": self.confusion, "classes": self.classes, "verdict": self.verdict}
+                "confusion": self.confusion, "classes": self.classes, "verdict": self.verdict,
+                **({"calibration": self.calibration} if self.calibration is not None else {})}
 
 
 def scores(true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
@@ -34,8 +38,10 @@ def scores(true: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
 
 
 def evaluate_classifier(true: np.ndarray, predictions: dict[str, np.ndarray],
-                        classes: list[str], model_label: str) -> ClassificationEvaluation:
-    """`predictions` maps "model" and each baseline to predicted labels for the same cases."""
+                        classes: list[str], model_label: str,
+                        calibration: dict[str, Any] | None = None) -> ClassificationEvaluation:
+    """`predictions` maps "model" and each baseline to predicted labels for the same cases;
+    `calibration` is the model's (see `ClassificationEvaluation.calibration`)."""
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
     metrics = {name: scores(true, predicted) for name, predicted in predictions.items()}
@@ -45,7 +51,7 @@ def evaluate_classifier(true: np.ndarray, predictions: dict[str, np.ndarray],
                  for label, p, r, s in zip(classes, precision, recall, support, strict=True)}
     confusion = confusion_matrix(true, predictions["model"], labels=classes).tolist()
     return ClassificationEvaluation(metrics, per_class, confusion, classes,
-                                    classification_verdict(metrics, model_label))
+                                    classification_verdict(metrics, model_label), calibration)
 
 
 def classification_verdict(metrics: dict[str, dict[str, float]], model_label: str,

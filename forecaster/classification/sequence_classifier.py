@@ -12,11 +12,14 @@ import torch
 from sklearn.base import BaseEstimator
 
 from forecaster.classification.batches import SequenceBatches
+from forecaster.classification.calibration import calibration_config, saved_calibration
 from forecaster.classification.common import (
     check_known_labels,
     class_targets,
     majority_predictions,
+    predict_logits,
     predict_probabilities,
+    scored_predictions,
     train_network,
     validation_split,
 )
@@ -99,10 +102,11 @@ class SequenceClassifier(BaseEstimator):
             input_size=data.values.shape[2], cell=self.cell, hidden_size=self.hidden_size,
             num_layers=self.num_layers, bidirectional=self.bidirectional, dropout=self.dropout,
             pooling=self.pooling)
-        self.network_, self.history_ = train_network(
+        self.network_, self.history_, self.temperature_ = train_network(
             lambda: EncoderWithHead(self.encoder_config_, len(self.classes_)),
             self._batches(data, train_rows, targets), self._batches(data, val_rows, targets),
             config, reporter, checkpoint)
+        self.calibration_cases_ = len(val_rows)
         self.train_config_ = config
         return self
 
@@ -128,17 +132,24 @@ class SequenceClassifier(BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(self, data: SequenceSet) -> np.ndarray:
-        """(n, classes) probabilities, columns in the order of `classes_`."""
+        """(n, classes) probabilities, columns in the order of `classes_`: the softmax of the
+        logits divided by the temperature fitted on the validation cases (`temperature_`)."""
         check_is_fitted(self)
         check_data_type(data, SequenceSet, _READER)
         return predict_probabilities(self.network_, torch.from_numpy(self._standardise(data)),
                                      torch.as_tensor(data.lengths, dtype=torch.long),
-                                     len(self.classes_))
+                                     len(self.classes_), self.temperature_)
+
+    def _logits(self, data: SequenceSet) -> np.ndarray:
+        check_data_type(data, SequenceSet, _READER)
+        return predict_logits(self.network_, torch.from_numpy(self._standardise(data)),
+                              torch.as_tensor(data.lengths, dtype=torch.long),
+                              len(self.classes_))
 
     def predict(self, data: SequenceSet) -> np.ndarray:
         """The most probable class of each case."""
         check_is_fitted(self)
-        return np.asarray(self.classes_)[self.predict_proba(data).argmax(axis=1)]
+        return np.asarray(self.classes_)[self._logits(data).argmax(axis=1)]
 
     def evaluate(self, test: SequenceSet, train: SequenceSet | None = None
                  ) -> ClassificationEvaluation:
@@ -148,7 +159,8 @@ class SequenceClassifier(BaseEstimator):
 
         check_is_fitted(self)
         labels = check_known_labels(test.labels, self.classes_, test.source)
-        predictions = {"model": self.predict(test),
+        predicted, calibration = scored_predictions(self, self._logits(test), labels)
+        predictions = {"model": predicted,
                        "majority": majority_predictions(
                            None if train is None else train.labels, labels)}
         if train is not None:
@@ -157,7 +169,8 @@ class SequenceClassifier(BaseEstimator):
             flat_test = _flat(self._standardise(test), width)
             predictions["nearest_neighbour"] = KNeighborsClassifier(n_neighbors=1).fit(
                 flat_train, train.labels).predict(flat_test)
-        return evaluate_classifier(labels, predictions, list(self.classes_), self.label)
+        return evaluate_classifier(labels, predictions, list(self.classes_), self.label,
+                                   calibration)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
@@ -166,7 +179,8 @@ class SequenceClassifier(BaseEstimator):
         path = Path(path)
         config = {"kind": "sequence_classifier", "params": saved_params(self),
                   "encoder": self.encoder_config_.to_dict(), "classes": self.classes_,
-                  "mean": self.mean_.tolist(), "scale": self.scale_.tolist()}
+                  "mean": self.mean_.tolist(), "scale": self.scale_.tolist(),
+                  "calibration": calibration_config(self.temperature_, self.calibration_cases_)}
         with atomic_directory(path) as tmp:
             write_model_dir(tmp, config, self.network_.state_dict())
         return path
@@ -181,6 +195,7 @@ class SequenceClassifier(BaseEstimator):
             lambda: EncoderWithHead(model.encoder_config_, len(model.classes_)), state, path)
         model.mean_ = np.asarray(config["mean"], dtype=np.float32)
         model.scale_ = np.asarray(config["scale"], dtype=np.float32)
+        model.temperature_, model.calibration_cases_ = saved_calibration(config, path)
         return model
 
 

@@ -14,11 +14,14 @@ import torch
 from sklearn.base import BaseEstimator
 
 from forecaster.classification.batches import SequenceBatches
+from forecaster.classification.calibration import calibration_config, saved_calibration
 from forecaster.classification.common import (
     check_known_labels,
     class_targets,
     majority_predictions,
+    predict_logits,
     predict_probabilities,
+    scored_predictions,
     train_network,
     validation_split,
 )
@@ -127,9 +130,10 @@ class TextClassifier(BaseEstimator):
             input_size=self.embedding_dim, cell=self.cell, hidden_size=self.hidden_size,
             num_layers=self.num_layers, bidirectional=self.bidirectional, dropout=self.dropout,
             pooling=self.pooling)
-        self.network_, self.history_ = train_network(
+        self.network_, self.history_, self.temperature_ = train_network(
             self._network, self._batches(data, train_rows, targets),
             self._batches(data, val_rows, targets), config, reporter, checkpoint)
+        self.calibration_cases_ = len(val_rows)
         self.train_config_ = config
         return self
 
@@ -150,16 +154,23 @@ class TextClassifier(BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(self, data: TextSet) -> np.ndarray:
-        """(n, classes) probabilities, columns in the order of `classes_`."""
+        """(n, classes) probabilities, columns in the order of `classes_`: the softmax of the
+        logits divided by the temperature fitted on the validation cases (`temperature_`)."""
         check_is_fitted(self)
         check_data_type(data, TextSet, _READER)
         ids, lengths = self._encode(data.texts)
-        return predict_probabilities(self.network_, ids, lengths, len(self.classes_))
+        return predict_probabilities(self.network_, ids, lengths, len(self.classes_),
+                                     self.temperature_)
+
+    def _logits(self, data: TextSet) -> np.ndarray:
+        check_data_type(data, TextSet, _READER)
+        ids, lengths = self._encode(data.texts)
+        return predict_logits(self.network_, ids, lengths, len(self.classes_))
 
     def predict(self, data: TextSet) -> np.ndarray:
         """The most probable class of each text."""
         check_is_fitted(self)
-        return np.asarray(self.classes_)[self.predict_proba(data).argmax(axis=1)]
+        return np.asarray(self.classes_)[self._logits(data).argmax(axis=1)]
 
     def evaluate(self, test: TextSet, train: TextSet | None = None
                  ) -> ClassificationEvaluation:
@@ -168,7 +179,8 @@ class TextClassifier(BaseEstimator):
         majority class is compared."""
         check_is_fitted(self)
         labels = check_known_labels(test.labels, self.classes_, test.source)
-        predictions = {"model": self.predict(test),
+        predicted, calibration = scored_predictions(self, self._logits(test), labels)
+        predictions = {"model": predicted,
                        "majority": majority_predictions(
                            None if train is None else train.labels, labels)}
         if train is not None:
@@ -176,7 +188,8 @@ class TextClassifier(BaseEstimator):
                 raise DataError(f"'{train.source}' has no labels, so the baselines cannot be "
                                 f"fitted on it. Pass the labelled training set.")
             predictions["tfidf_logistic"] = tfidf_logistic_predictions(train, test)
-        return evaluate_classifier(labels, predictions, list(self.classes_), self.label)
+        return evaluate_classifier(labels, predictions, list(self.classes_), self.label,
+                                   calibration)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
@@ -185,7 +198,8 @@ class TextClassifier(BaseEstimator):
         path = Path(path)
         config = {"kind": KIND, "params": saved_params(self),
                   "encoder": self.encoder_config_.to_dict(), "classes": self.classes_,
-                  "vocabulary": self.vocabulary_.to_dict()}
+                  "vocabulary": self.vocabulary_.to_dict(),
+                  "calibration": calibration_config(self.temperature_, self.calibration_cases_)}
         if getattr(self, "train_config_", None) is not None:
             config["training"] = self.train_config_.to_dict()
         with atomic_directory(path) as tmp:
@@ -204,6 +218,7 @@ class TextClassifier(BaseEstimator):
         if training is not None:
             model.train_config_ = training
         model.network_ = load_weights(model._network, state, path)
+        model.temperature_, model.calibration_cases_ = saved_calibration(config, path)
         return model
 
 

@@ -210,6 +210,10 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
     else:
         click.echo(f"\n{len(test_set)} test cases, {len(model.classes_)} classes.\n")
         click.echo(score_table(evaluation, model.label, result.summary["baselines"]))
+        if evaluation.calibration is not None:
+            from forecaster.classification.calibration import calibration_line
+
+            click.echo(f"\n{calibration_line(evaluation.calibration)}")
         click.echo(f"\n{evaluation.verdict}\nRun written to {printable(str(out))}/ (metrics.json, "
                    f"confusion.png, loss.png, model_card.md, model/).")
     report_tracking(tracking)
@@ -225,14 +229,29 @@ def score_table(evaluation: Any, model_label: str, baselines: dict[str, str]) ->
 
 
 def load_classifier_ref(reference: str, tracking_uri: str | None) -> Any:
-    """A classifier from a model directory or an MLflow `models:/` URI."""
-    if reference.startswith(("models:/", "runs:/")):
-        from forecaster.tracking.registry import load_registered
+    """A classifier from a model directory or an MLflow `models:/` URI; what loading warns
+    (e.g. a model saved before calibration) becomes a note on stderr."""
+    import warnings
 
-        return load_registered(reference, tracking_uri)
-    from forecaster.classification.saved_models import load_classifier
+    from forecaster.classification.calibration import UncalibratedModelWarning
 
-    return load_classifier(reference)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UncalibratedModelWarning)
+        if reference.startswith(("models:/", "runs:/")):
+            from forecaster.tracking.registry import load_registered
+
+            model = load_registered(reference, tracking_uri)
+        else:
+            from forecaster.classification.saved_models import load_classifier
+
+            model = load_classifier(reference)
+    for warning in caught:
+        if issubclass(warning.category, UncalibratedModelWarning):
+            info(f"Note: {warning.message}")
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return model
 
 
 def _kind_of(model: Any) -> str:

@@ -377,6 +377,10 @@ def classification_record(files: RunFiles, metrics: dict[str, Any],
                   - max(baselines) if baselines else None,
                   "best_epoch": training["best_epoch"], "fit_seconds": training["seconds"],
                   "samples_per_second": training["samples_per_second"]})
+    calibration = metrics.get("calibration") or {}  # absent in runs from before calibration
+    final.update({"temperature": calibration.get("temperature"),
+                  "test_ece_before": calibration.get("ece_before"),
+                  "test_ece_after": calibration.get("ece_after")})
     final = finite(final)
     train_file = data.get("files", {}).get("train", {})
     tags = {"data.train": str(data["train"]), "data.test": str(data["test"]),
