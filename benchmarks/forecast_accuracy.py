@@ -23,6 +23,8 @@ as h rows remain. Every tool is fitted once, on the rows before the test span, a
   no MLflow runs); of its predictions.csv (a window from every test row) the windows that start
   at an origin are kept. Tourism: one global model over the 304 series, `forecaster run
   benchmarks/tourism_global.yaml` (mode: global); its training time is the wall time of that run.
+  `--tourism-pipeline benchmarks/tourism_global_static.yaml` runs it with State and Purpose as
+  static features (`tourism_global_embedding.yaml`: the series id, a per-series embedding).
 - statsforecast AutoETS, AutoARIMA, AutoTheta, SeasonalNaive, Naive (season_length=m):
   `cross_validation(df cut at the last origin + h, h, n_windows=K, step_size=h, refit=False)`, so
   the first cutoff is the first test row. One call per model, timed whole (fit and forecasts).
@@ -72,6 +74,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT / "datasets"
 CACHE = ROOT / "benchmarks" / ".cache" / "forecast_accuracy"
+# the tourism run's pipeline; --tourism-pipeline names a variant (static features, an id
+# embedding), whose forecasts are cached apart, under variants/<its stem>
+DEFAULT_TOURISM_PIPELINE = ROOT / "benchmarks" / "tourism_global.yaml"
+TOURISM_PIPELINE = DEFAULT_TOURISM_PIPELINE
 FORECASTER = str(Path(sys.executable).parent / "forecaster")  # the venv running this script
 TEST_SIZE = 0.25  # `forecaster train`'s default test span
 
@@ -173,7 +179,7 @@ def load_all() -> dict[str, Series]:
                            f"aus_production.csv {column}", _copy(part, name))
     tourism = pd.read_csv(DATASETS / "tourism.csv")
     tourism["Series"] = tourism["Region"] + " | " + tourism["State"] + " | " + tourism["Purpose"]
-    long = tourism[["Quarter", "Series", "Trips"]]
+    long = tourism[["Quarter", "Series", "State", "Purpose", "Trips"]]  # static features
     wide = long.pivot(index="Quarter", columns="Series", values="Trips").reset_index()
     out["tourism"] = Series("tourism", "quarterly", wide, "Quarter", list(wide.columns[1:]),
                             "tourism.csv (304 series)", _copy(long, "tourism_series"))
@@ -284,7 +290,7 @@ def _origin_windows(s: Series, target: str, predictions: pd.DataFrame,
 def _forecaster_global(s: Series, workdir: Path, env: dict) -> dict:
     """One global model over the tourism series through the pipeline runner."""
     out = workdir / "pipeline"
-    command = [FORECASTER, "run", str(ROOT / "benchmarks" / "tourism_global.yaml"), "--force",
+    command = [FORECASTER, "run", str(TOURISM_PIPELINE), "--force",
                "--set", f"data.path={s.csv}", "--set", f"output.dir={out}"]
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT)
@@ -598,7 +604,16 @@ def main(argv: list[str] | None = None) -> None:
                              "run)")
     parser.add_argument("--markdown", action="store_true", help="print markdown tables")
     parser.add_argument("--json", type=Path, help="write every score and time to this file")
+    parser.add_argument("--tourism-pipeline", type=Path, default=DEFAULT_TOURISM_PIPELINE,
+                        help="the pipeline file of the tourism run (default "
+                             "benchmarks/tourism_global.yaml), e.g. "
+                             "benchmarks/tourism_global_static.yaml")
     args = parser.parse_args(argv)
+    global TOURISM_PIPELINE
+    chosen_pipeline = args.tourism_pipeline.resolve()
+    variant = (CACHE / "variants" / chosen_pipeline.stem
+               if chosen_pipeline != DEFAULT_TOURISM_PIPELINE.resolve() else CACHE)
+    TOURISM_PIPELINE = chosen_pipeline
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     refresh = {t.strip() for t in args.refresh.split(",") if t.strip()}
     for name in [*tools, *refresh]:
@@ -609,7 +624,9 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, dict[str, dict]] = {tool: {} for tool in tools}
     for tool in tools:
         for s in chosen:
-            results[tool][s.name] = forecasts_of(tool, s, tool in refresh, args.threads)
+            cache = variant if tool == "forecaster" and s.name == "tourism" else CACHE
+            results[tool][s.name] = forecasts_of(tool, s, tool in refresh, args.threads,
+                                                 cache)
     models = [m for tool in tools for m in MODELS[tool]]
     scored = score_all(chosen, results)
     print(report(chosen, scored, models, args.markdown))
