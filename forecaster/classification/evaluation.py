@@ -7,7 +7,9 @@ from typing import Any
 
 import numpy as np
 
-BASELINE_LABELS = {"majority": "majority class", "nearest_neighbour": "1-nearest neighbour",
+BASELINE_LABELS = {"majority": "majority class",
+                   "nearest_neighbour": "1-nearest neighbour (Euclidean)",
+                   "nearest_neighbour_dtw": "1-NN DTW",
                    "tfidf_logistic": "TF-IDF + logistic regression"}
 
 

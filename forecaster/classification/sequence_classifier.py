@@ -23,6 +23,7 @@ from forecaster.classification.common import (
     train_network,
     validation_split,
 )
+from forecaster.classification.dtw import nearest_neighbour_dtw
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.core import EncoderConfig, EncoderWithHead
@@ -153,8 +154,9 @@ class SequenceClassifier(BaseEstimator):
 
     def evaluate(self, test: SequenceSet, train: SequenceSet | None = None
                  ) -> ClassificationEvaluation:
-        """Accuracy and macro-F1 beside the majority class and 1-NN, both fitted on `train`
-        (the training set); without it, only the test set's own majority class is compared."""
+        """Accuracy and macro-F1 beside the majority class and 1-NN (Euclidean and DTW), all
+        fitted on `train` (the training set); without it, only the test set's own majority
+        class is compared. The 1-NN baselines see the series standardised as the model does."""
         from sklearn.neighbors import KNeighborsClassifier
 
         check_is_fitted(self)
@@ -169,6 +171,9 @@ class SequenceClassifier(BaseEstimator):
             flat_test = _flat(self._standardise(test), width)
             predictions["nearest_neighbour"] = KNeighborsClassifier(n_neighbors=1).fit(
                 flat_train, train.labels).predict(flat_test)
+            predictions["nearest_neighbour_dtw"] = nearest_neighbour_dtw(
+                self._standardise(train), train.lengths, train.labels,
+                self._standardise(test), test.lengths)
         return evaluate_classifier(labels, predictions, list(self.classes_), self.label,
                                    calibration)
 

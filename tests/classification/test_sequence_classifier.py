@@ -35,7 +35,7 @@ def test_learns_italy_power_demand_beside_the_baselines(italy, italy_model):
     train, test = italy
     evaluation = italy_model.evaluate(test, train=train)
     metrics = evaluation.metrics
-    assert set(metrics) == {"model", "majority", "nearest_neighbour"}
+    assert set(metrics) == {"model", "majority", "nearest_neighbour", "nearest_neighbour_dtw"}
     assert metrics["majority"]["accuracy"] == pytest.approx(0.5, abs=0.02)
     assert metrics["model"]["accuracy"] > 0.8  # far above the majority class
     assert sum(map(sum, evaluation.confusion)) == len(test)

@@ -23,6 +23,7 @@ def italy_run(tmp_path_factory) -> Path:
         "--test-path", str(ITALY / "ItalyPowerDemand_TEST.ts"), *SMALL, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "1-nearest neighbour" in result.output and "majority class" in result.output
+    assert "1-NN DTW" in result.output
     return out
 
 
@@ -31,7 +32,8 @@ def test_train_writes_metrics_beside_baselines(italy_run):
                                                           "metrics.json", "model",
                                                           "model_card.md"]
     metrics = json.loads((italy_run / "metrics.json").read_text())
-    assert set(metrics["metrics"]) == {"model", "majority", "nearest_neighbour"}
+    assert set(metrics["metrics"]) == {"model", "majority", "nearest_neighbour",
+                                       "nearest_neighbour_dtw"}
     assert metrics["data"]["test_cases"] == 1029
     assert sum(map(sum, metrics["confusion"])) == 1029
 
