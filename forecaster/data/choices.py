@@ -16,3 +16,7 @@ WINDOW_NORMS: tuple[str, ...] = ("auto", "last", "season", "none")
 Combine = Literal["theta", "none"]
 COMBINES: tuple[str, ...] = ("auto", "theta", "none")  # auto: theta, or none with
 # future-known columns (Theta cannot read them; measured on EPF in benchmarks/README.md)
+
+# how a text classifier's embedding and encoder start: "none" (at random) or "lm" (pretrained
+# as a language model on the training texts; classification/pretraining.py)
+PRETRAIN: tuple[str, ...] = ("none", "lm")
