@@ -83,6 +83,7 @@ class TextParams(_EncoderParams):
     max_words: Count
     max_length: Annotated[int, Field(ge=1, le=MAX_STEPS)]
     word_dropout: Annotated[float, Field(ge=0.0, lt=1.0)]
+    pretrain: Literal["none", "lm"] = "none"  # absent in files saved before pretraining
 
 
 class ScalerSchema(_Strict):
