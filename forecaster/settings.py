@@ -35,6 +35,7 @@ RUN_ONLY: tuple[str, ...] = ("progress",)
 TRAINING_SETTINGS: tuple[str, ...] = tuple(f.name for f in fields(TrainConfig)
                                            if f.name not in RUN_ONLY)
 TEXT_ONLY: tuple[str, ...] = ("embedding_dim", "max_words", "max_length", "word_dropout")
+SEQUENCE_ONLY: tuple[str, ...] = ("architecture",)
 
 
 def estimator_settings(estimator: type) -> tuple[str, ...]:
@@ -90,6 +91,12 @@ def build_classifier(kind: str, settings: Mapping[str, Any], progress: str = "au
     """
     if kind == "text":
         from forecaster.classification.text_classifier import TextClassifier as estimator
+
+        sequence_only = [key for key in SEQUENCE_ONLY if settings.get(key) is not None]
+        if sequence_only:
+            raise ConfigError(f"{sequence_only[0]} (--{sequence_only[0]}) is for numeric "
+                              f"sequences only; this data holds texts.")
+        settings = {key: value for key, value in settings.items() if key not in SEQUENCE_ONLY}
     else:
         from forecaster.classification.sequence_classifier import SequenceClassifier as estimator
 

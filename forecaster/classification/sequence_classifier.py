@@ -26,8 +26,10 @@ from forecaster.classification.common import (
 from forecaster.classification.dtw import nearest_neighbour_dtw
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.sequence_data import SequenceSet
-from forecaster.core import EncoderConfig, EncoderWithHead
-from forecaster.errors import DataError
+from forecaster.core import EncoderConfig
+from forecaster.core.config import ARCHITECTURES
+from forecaster.core.convolution import sequence_network
+from forecaster.errors import ConfigError, DataError
 from forecaster.estimator_checks import (
     cell_label,
     check_data_type,
@@ -68,13 +70,14 @@ class SequenceClassifier(BaseEstimator):
 
     def __init__(self, cell: str = "gru", hidden_size: int = 64, num_layers: int = 1,
                  bidirectional: bool = True, dropout: float = 0.0, pooling: str = "attention",
-                 training: TrainConfig | None = None) -> None:
+                 architecture: str = "recurrent", training: TrainConfig | None = None) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.pooling = pooling
+        self.architecture = architecture
         self.training = training
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -82,10 +85,15 @@ class SequenceClassifier(BaseEstimator):
 
     @property
     def label(self) -> str:
-        return cell_label(self).replace(" (", " classifier (", 1)
+        kind = " + convolution" if self.architecture == "recurrent+conv" else ""
+        return cell_label(self).replace(" (", f"{kind} classifier (", 1)
 
     def _check_params(self) -> None:
         check_encoder_params(self)
+        if self.architecture not in ARCHITECTURES:
+            raise ConfigError(f"architecture={self.architecture!r} is not known; use one of "
+                              f"{', '.join(ARCHITECTURES)} (recurrent: the recurrent encoder "
+                              f"alone; recurrent+conv: a convolution branch beside it).")
 
     # ------------------------------------------------------------------ fitting
     def fit(self, data: SequenceSet, val_size: float = 0.2,
@@ -104,7 +112,8 @@ class SequenceClassifier(BaseEstimator):
             num_layers=self.num_layers, bidirectional=self.bidirectional, dropout=self.dropout,
             pooling=self.pooling)
         self.network_, self.history_, self.temperature_ = train_network(
-            lambda: EncoderWithHead(self.encoder_config_, len(self.classes_)),
+            lambda: sequence_network(self.architecture, self.encoder_config_,
+                                     len(self.classes_)),
             self._batches(data, train_rows, targets), self._batches(data, val_rows, targets),
             config, reporter, checkpoint)
         self.calibration_cases_ = len(val_rows)
@@ -193,11 +202,13 @@ class SequenceClassifier(BaseEstimator):
     @classmethod
     def load(cls, path: str | Path) -> SequenceClassifier:
         config, state = read_model_dir(path, kind="sequence_classifier")  # schema-checked
-        model = cls(**config["params"])
+        # files saved before the convolution branch hold the recurrent network
+        model = cls(**{"architecture": "recurrent", **config["params"]})
         model.encoder_config_ = EncoderConfig(**config["encoder"])
         model.classes_ = list(config["classes"])
         model.network_ = load_weights(
-            lambda: EncoderWithHead(model.encoder_config_, len(model.classes_)), state, path)
+            lambda: sequence_network(model.architecture, model.encoder_config_,
+                                     len(model.classes_)), state, path)
         model.mean_ = np.asarray(config["mean"], dtype=np.float32)
         model.scale_ = np.asarray(config["scale"], dtype=np.float32)
         model.temperature_, model.calibration_cases_ = saved_calibration(config, path)

@@ -17,7 +17,7 @@ from forecaster.cli.tracking_options import (
     tracked_run,
     tracking_options,
 )
-from forecaster.core.config import CELLS, POOLINGS
+from forecaster.core.config import ARCHITECTURES, CELLS, POOLINGS
 from forecaster.data.printable import printable
 from forecaster.training.config import DEVICES, OPTIMIZERS
 from forecaster.training.monitor import MONITORS
@@ -100,6 +100,9 @@ Examples:
                    "over the steps; padding never counts).")
 @click.option("--dropout", type=float, default=None,
               help="Dropout (default: 0.5 for text, 0 for sequences).")
+@click.option("--architecture", type=click.Choice(ARCHITECTURES), default=None,
+              help="Sequences: recurrent (the recurrent encoder alone) or recurrent+conv (a "
+                   "convolution branch beside it, as in LSTM-FCN).")
 @click.option("--embedding-dim", type=int, default=None, help="Text: word-vector size.")
 @click.option("--max-words", type=int, default=None,
               help="Text: vocabulary size (most frequent training words; others are OOV).")
@@ -146,7 +149,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           keep_repeats: bool, cell: str | None, num_layers: int | None,
           hidden_size: int | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
-          embedding_dim: int | None, max_words: int | None, max_length: int | None,
+          architecture: str | None, embedding_dim: int | None, max_words: int | None,
+          max_length: int | None,
           word_dropout: float | None, epochs: int | None, batch_size: int,
           learning_rate: float, optimizer: str, patience: int | None, min_delta: float,
           monitor: str, seed: int,

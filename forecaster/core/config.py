@@ -10,6 +10,9 @@ from forecaster.errors import ConfigError
 
 CELLS: tuple[str, ...] = ("rnn", "lstm", "gru")
 POOLINGS: tuple[str, ...] = ("last", "mean", "attention")
+# a sequence classifier's network: the recurrent encoder alone, or with a convolution branch
+# beside it (forecaster.core.convolution)
+ARCHITECTURES: tuple[str, ...] = ("recurrent", "recurrent+conv")
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,11 @@ class _EncoderParams(_Strict):
     pooling: Literal["last", "mean", "attention"]
 
 
+class SequenceParams(_EncoderParams):
+    # absent in files saved before the convolution branch: the recurrent network alone
+    architecture: Literal["recurrent", "recurrent+conv"] = "recurrent"
+
+
 class EncoderSchema(_EncoderParams):
     """The encoder block of config.json: the shared encoder settings plus its input width."""
 
@@ -231,7 +236,7 @@ class _ClassifierFile(_ModelFile):
 
 class SequenceClassifierFile(_ClassifierFile):
     kind: Literal["sequence_classifier"]
-    params: _EncoderParams
+    params: SequenceParams
     mean: list[Finite]
     scale: list[Annotated[Finite, Field(gt=0.0)]]
 

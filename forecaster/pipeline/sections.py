@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from forecaster.classification.case_files import DATA_KINDS
-from forecaster.core.config import CELLS, POOLINGS
+from forecaster.core.config import ARCHITECTURES, CELLS, POOLINGS
 from forecaster.data.choices import COMBINES, FILL_METHODS, WINDOW_NORMS
 from forecaster.forecasting.intervals import DEFAULT_LEVELS
 from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
@@ -259,14 +259,19 @@ class ClassifyModel(Section):
     max_words: integer_from(2) | None = None  # text: vocabulary size, most frequent words first
     max_length: integer_from(1, MAX_STEPS) | None = None  # text: tokens kept per text
     word_dropout: FractionOrZero | None = None  # text: share of training words hidden
+    architecture: choice(ARCHITECTURES) | None = None  # sequences: recurrent | recurrent+conv
 
 
 def check_text_settings(kind: str, model: ClassifyModel) -> None:
     """The text settings on sequence data are refused when the file is validated, as the
     estimator factory would refuse them at run time, rather than ignored."""
-    from forecaster.settings import TEXT_ONLY
+    from forecaster.settings import SEQUENCE_ONLY, TEXT_ONLY
 
     if kind == "text":
+        for key in SEQUENCE_ONLY:
+            if getattr(model, key) is not None:
+                raise key_error(f"model.{key}", "is for kind: sequence only (this pipeline has "
+                                                "kind: text); remove it")
         return
     for key in TEXT_ONLY:
         if getattr(model, key) is not None:

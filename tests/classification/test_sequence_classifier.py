@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forecaster import DataError, TrainConfig
+from forecaster import ConfigError, DataError, TrainConfig
 from forecaster.classification import SequenceClassifier, read_ts
 from forecaster.errors import NotFittedError
 
@@ -111,3 +111,63 @@ def test_a_fit_stopped_part_way_resumes_from_its_checkpoint_to_the_same_model(it
     np.testing.assert_array_equal(resumed.predict_proba(test), uninterrupted.predict_proba(test))
     other_key = Checkpoint(checkpoint.path, key="another configuration")
     assert model().fit(train, checkpoint=other_key).history_.resumed_from_epoch == 0
+
+
+# ---------------------------------------------------------------- the convolution branch
+@pytest.fixture(scope="module")
+def italy_conv(italy):
+    return SequenceClassifier(hidden_size=8, architecture="recurrent+conv",
+                              training=training(epochs=8)).fit(italy[0])
+
+
+def test_recurrent_conv_learns_and_round_trips(italy, italy_conv, tmp_path):
+    train, test = italy
+    assert italy_conv.label == "GRU + convolution classifier (1x8)"
+    assert italy_conv.evaluate(test, train=train).metrics["model"]["accuracy"] > 0.8
+    path = italy_conv.save(tmp_path / "model")
+    loaded = SequenceClassifier.load(path)
+    assert loaded.architecture == "recurrent+conv"
+    np.testing.assert_array_equal(loaded.predict_proba(test), italy_conv.predict_proba(test))
+
+
+def test_recurrent_conv_ignores_padding():
+    """JapaneseVowels (7-29 steps): the shortest case alone and padded in a batch agree."""
+    train = read_ts(UCR / "JapaneseVowels" / "JapaneseVowels_TRAIN.ts")
+    model = SequenceClassifier(hidden_size=8, architecture="recurrent+conv",
+                               training=training(epochs=1)).fit(train)
+    short = int(np.argmin(train.lengths))
+    alone = type(train)(values=train.values[short:short + 1, :train.lengths[short]],
+                        lengths=train.lengths[short:short + 1],
+                        labels=train.labels[short:short + 1], source="one case")
+    np.testing.assert_allclose(model.predict_proba(alone)[0], model.predict_proba(train)[short],
+                               atol=1e-5)
+
+
+def test_a_file_saved_before_architectures_loads_as_the_recurrent_network(italy, italy_model,
+                                                                          tmp_path):
+    import json
+
+    path = italy_model.save(tmp_path / "model")
+    config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+    del config["params"]["architecture"]
+    (path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    loaded = SequenceClassifier.load(path)
+    assert loaded.architecture == "recurrent"
+    np.testing.assert_array_equal(loaded.predict_proba(italy[1]),
+                                  italy_model.predict_proba(italy[1]))
+
+
+def test_an_unknown_architecture_is_refused_naming_the_choices(italy):
+    with pytest.raises(ConfigError, match=r"^architecture='fcn' is not known; use one of "
+                                          r"recurrent, recurrent\+conv"):
+        SequenceClassifier(architecture="fcn").fit(italy[0])
+
+
+def test_architecture_is_one_setting_for_the_factory_and_refused_for_text():
+    from forecaster.settings import build_classifier
+
+    model = build_classifier("sequence", {"architecture": "recurrent+conv"}, progress="off")
+    assert model.architecture == "recurrent+conv"
+    with pytest.raises(ConfigError, match=r"^architecture \(--architecture\) is for numeric "
+                                          r"sequences only; this data holds texts\."):
+        build_classifier("text", {"architecture": "recurrent+conv"})
