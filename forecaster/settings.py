@@ -34,7 +34,8 @@ RENAMED: dict[str, str] = {"hidden": "hidden_size", "layers": "num_layers",
 RUN_ONLY: tuple[str, ...] = ("progress",)
 TRAINING_SETTINGS: tuple[str, ...] = tuple(f.name for f in fields(TrainConfig)
                                            if f.name not in RUN_ONLY)
-TEXT_ONLY: tuple[str, ...] = ("embedding_dim", "max_words", "max_length", "word_dropout")
+TEXT_ONLY: tuple[str, ...] = ("embedding_dim", "max_words", "max_length", "word_dropout",
+                              "pretrain")
 SEQUENCE_ONLY: tuple[str, ...] = ("architecture",)
 
 

@@ -18,6 +18,7 @@ from forecaster.cli.tracking_options import (
     tracking_options,
 )
 from forecaster.core.config import ARCHITECTURES, CELLS, POOLINGS
+from forecaster.data.choices import PRETRAIN
 from forecaster.data.printable import printable
 from forecaster.training.config import DEVICES, OPTIMIZERS
 from forecaster.training.monitor import MONITORS
@@ -111,6 +112,10 @@ Examples:
 @click.option("--word-dropout", type=float, default=None,
               help="Text: share of training words hidden as unknown each batch (default 0.2; "
                    "it helped the most on short reviews).")
+@click.option("--pretrain", type=click.Choice(PRETRAIN), default=None,
+              help="Text: lm first trains the embedding and encoder as a language model on "
+                   "the training texts (predicting each next and previous word), then the "
+                   "classifier starts from them (default: none).")
 @click.option("--epochs", type=int, default=None,
               help="Passes over the training set (default: about 1000 optimiser steps, with "
                    "early stopping).")
@@ -151,7 +156,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
           architecture: str | None, embedding_dim: int | None, max_words: int | None,
           max_length: int | None,
-          word_dropout: float | None, epochs: int | None, batch_size: int,
+          word_dropout: float | None, pretrain: str | None, epochs: int | None,
+          batch_size: int,
           learning_rate: float, optimizer: str, patience: int | None, min_delta: float,
           monitor: str, seed: int,
           clip_norm: float, device: str, amp: bool, threads: int | None,

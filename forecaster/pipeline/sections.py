@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from forecaster.classification.case_files import DATA_KINDS
 from forecaster.core.config import ARCHITECTURES, CELLS, POOLINGS
-from forecaster.data.choices import COMBINES, FILL_METHODS, WINDOW_NORMS
+from forecaster.data.choices import COMBINES, FILL_METHODS, PRETRAIN, WINDOW_NORMS
 from forecaster.forecasting.intervals import DEFAULT_LEVELS
 from forecaster.forecasting.model_schema import MAX_HIDDEN, MAX_LAYERS, MAX_STEPS
 from forecaster.pipeline.fields import (
@@ -259,6 +259,7 @@ class ClassifyModel(Section):
     max_words: integer_from(2) | None = None  # text: vocabulary size, most frequent words first
     max_length: integer_from(1, MAX_STEPS) | None = None  # text: tokens kept per text
     word_dropout: FractionOrZero | None = None  # text: share of training words hidden
+    pretrain: choice(PRETRAIN) | None = None  # text: "lm" pretrains the encoder on the texts
     architecture: choice(ARCHITECTURES) | None = None  # sequences: recurrent | recurrent+conv
 
 
