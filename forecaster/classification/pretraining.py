@@ -101,24 +101,24 @@ def _words(batches: SequenceBatches) -> SequenceBatches:
 
 
 def pretrained_network(build: Callable[[], EmbeddingEncoderWithHead], train: SequenceBatches,
-                       val: SequenceBatches, config: TrainConfig
+                       val: SequenceBatches, config: TrainConfig, epochs: int = LM_EPOCHS
                        ) -> tuple[Callable[[], EmbeddingEncoderWithHead], History]:
     """Build the classifier network under the run's seed, train its embedding and encoder as a
-    language model on the `train` texts for `LM_EPOCHS` epochs (keeping the epoch with the
+    language model on the `train` texts for `epochs` epochs (keeping the epoch with the
     lowest loss on the `val` texts), and return a builder that hands that network to the
     classifier's training, with the language model's History.
 
     The language model trains with the classifier's optimiser, learning rate, batch size,
-    seed and device, and its own schedule (no early stopping: `LM_EPOCHS` is short).
+    seed and device, and its own schedule (no early stopping: `epochs` is short).
     """
     if config.progress != "off":
         print(f"Pretraining the embedding and encoder as a language model on "
-              f"{len(train)} training texts ({LM_EPOCHS} epochs).", file=sys.stderr,
+              f"{len(train)} training texts ({epochs} epochs).", file=sys.stderr,
               flush=True)
     torch.manual_seed(config.seed)
     network = build()
     model = LanguageModel(network, network.dropout.p)
-    lm_config = dataclasses.replace(config, epochs=LM_EPOCHS, patience=0, monitor="loss")
+    lm_config = dataclasses.replace(config, epochs=epochs, patience=0, monitor="loss")
     history = fit(model, _words(train), _words(val) if len(val) else None, _own_loss,
                   lm_config)
     network.to("cpu")
