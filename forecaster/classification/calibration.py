@@ -139,9 +139,10 @@ def saved_calibration(config: dict[str, Any], path: str | Path) -> tuple[float, 
     return float(value), cases
 
 
-def calibration_line(calibration: dict[str, Any]) -> str:
-    """One sentence for the printed report and the model card."""
-    ece = (f"expected calibration error on the test set ({calibration['bins']} bins, top "
+def calibration_line(calibration: dict[str, Any], cases: str = "the test set") -> str:
+    """One sentence for the printed report and the model card; `cases` names what the ECE was
+    measured on."""
+    ece = (f"expected calibration error on {cases} ({calibration['bins']} bins, top "
            f"label) {calibration['ece_before']:.4f} before, {calibration['ece_after']:.4f} "
            f"after")
     if not calibration["validation_cases"]:

@@ -410,6 +410,10 @@ def evaluate(model_ref: str, data: Path, kind: str, text_column: str, label_colu
     click.echo(f"{len(cases)} {what} of {printable(data)}; baselines fitted on "
                f"{printable(train_file)}.{left_out}\n")
     click.echo(score_table(evaluation, model.label, BASELINE_LABELS))
+    if evaluation.calibration is not None:
+        from forecaster.classification.calibration import calibration_line
+
+        click.echo(f"\n{calibration_line(evaluation.calibration, 'the scored cases')}")
     click.echo(f"\n{evaluation.verdict}")
 
 
