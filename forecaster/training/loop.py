@@ -276,7 +276,8 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
                 best_state = copy.deepcopy(model.state_dict())
             waited = monitor.waited
             progress.epoch(epoch, train_loss, val_loss if val is not None else None, lowest,
-                           waited, patience)
+                           waited, patience,
+                           val_scores["accuracy"] if watch == "accuracy" else None)
             stopping = bool(patience and waited >= patience)
             if checkpoint is not None and checkpoint.due(epoch) and not stopping:
                 checkpoint.save({

@@ -98,19 +98,23 @@ class Progress:
               f"left <= {duration(left)}", file=sys.stderr, flush=True)
 
     def epoch(self, epoch: int, train_loss: float, val_loss: float | None, best: bool,
-              waited: int = 0, patience: int = 0) -> None:
-        """One finished epoch. `best`: the lowest validation loss so far (its weights are
-        kept); `waited` of `patience`: epochs without a gain that counts for early stopping."""
+              waited: int = 0, patience: int = 0, val_accuracy: float | None = None) -> None:
+        """One finished epoch. `best`: the best so far by what the loop watches (its weights
+        are kept); `waited` of `patience`: epochs without a gain that counts for early
+        stopping; `val_accuracy`: shown when the loop watches it."""
         wait = f"  patience {waited}/{patience}" if waited and patience else ""
+        accuracy = "" if val_accuracy is None else f"  val_accuracy {val_accuracy:.4f}"
         if self._bar is not None:
             self._bar.set_postfix_str(f"train {_fmt(train_loss)} val {_fmt(val_loss)}"
+                                      + ("" if val_accuracy is None else
+                                         f" acc {val_accuracy:.4f}")
                                       + (" *" if best else "") + wait.replace("  ", " "))
             self._bar.update(1)
         elif self.mode == "lines":
             elapsed = self._clock() - self.started
             left = elapsed / max(epoch - self.first_epoch + 1, 1) * (self.epochs - epoch)
             print(f"epoch {epoch}/{self.epochs}  train_loss {_fmt(train_loss)}  "
-                  f"val_loss {_fmt(val_loss)}{'  (best)' if best else ''}{wait}  "
+                  f"val_loss {_fmt(val_loss)}{accuracy}{'  (best)' if best else ''}{wait}  "
                   f"elapsed {duration(elapsed)}  left <= {duration(left)}", file=sys.stderr,
                   flush=True)
 
