@@ -56,7 +56,9 @@ class SequenceClassifier(BaseEstimator):
     """Classify numeric sequences with an RNN, LSTM or GRU encoder and a linear head.
 
     Each channel is standardised with the mean and deviation of the training cases (padding
-    excluded). Validation cases for early stopping are a stratified share of the training set.
+    excluded). Validation cases for early stopping are a stratified share of the training set;
+    the epoch of the best validation accuracy is kept (`TrainConfig.monitor`), and a temperature
+    fitted on them afterwards calibrates the probabilities (`temperature_`; no label changes).
     The default, a bidirectional GRU with attention pooling, was chosen on the UCR and MNIST
     benchmarks (benchmarks/README.md): last-step pooling stayed at chance on GunPoint.
 
