@@ -109,7 +109,9 @@ def pretrained_network(build: Callable[[], EmbeddingEncoderWithHead], train: Seq
     classifier's training, with the language model's History.
 
     The language model trains with the classifier's optimiser, learning rate, batch size,
-    seed and device, and its own schedule (no early stopping: `epochs` is short).
+    seed and device, and its own schedule (no early stopping: `epochs` is short). It reports
+    to no run (its epochs would collide with the classifier's) and keeps no checkpoint: a
+    classifier resumed from its checkpoint pretrains again, then takes the saved weights.
     """
     if config.progress != "off":
         print(f"Pretraining the embedding and encoder as a language model on "
