@@ -36,7 +36,7 @@ FORECAST = {"cell": "gru", "hidden_size": 8, "num_layers": 2, "lookback": 12, "h
             "amp": False}
 TEXT = {"cell": "gru", "hidden_size": 4, "num_layers": 1, "bidirectional": False,
         "dropout": 0.2, "pooling": "mean", "embedding_dim": 8, "max_words": 500,
-        "max_length": 20, "word_dropout": 0.1, "epochs": 1, "batch_size": 32,
+        "max_length": 20, "word_dropout": 0.1, "pretrain": "lm", "epochs": 1, "batch_size": 32,
         "learning_rate": 0.01, "optimizer": "adam", "patience": 0, "clip_norm": 2.0, "seed": 2,
         "device": "cpu", "amp": False}
 SEQUENCE = {"cell": "lstm", "hidden_size": 8, "num_layers": 1, "bidirectional": False,
