@@ -55,11 +55,15 @@ def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> Know
 def known_rows(known: KnownInputs, series: SeriesData, future_values: np.ndarray | None = None,
                dates: pd.DatetimeIndex | None = None) -> np.ndarray | None:
     """(rows, width) known inputs over the series' rows, and the future rows after them when
-    given (their values and dates); None for a model without known inputs."""
+    `dates` are given (with their values of the future columns, if the model has any); None for
+    a model without known inputs. A model with calendar or holiday inputs alone needs only the
+    dates: its forecast steps must read their own hours and days, not the last row's."""
     if known.empty:
         return None
     index, values = series.frame.index, series.future_values
-    if future_values is not None and dates is not None:
+    if dates is not None:
+        if future_values is None:
+            future_values = np.empty((len(dates), values.shape[1]))
         index = index.append(dates)
         values = np.vstack([values, future_values])
     return known.matrix(values, pd.DatetimeIndex(index))

@@ -146,3 +146,19 @@ def test_a_training_file_ending_in_future_rows_is_told_where_they_go(elec_rows):
     with pytest.raises(DataError, match="missing value") as error:
         small().fit(gap, target="Demand")
     assert "future rows" not in str(error.value)
+
+
+def test_a_calendar_model_forecasts_with_the_calendar_of_the_forecast_dates(history):
+    """Without future-known columns the forecast steps still read their own hours and days
+    (made from the forecast dates), not copies of the last history row's."""
+    model = small(calendar="auto").fit(history, target="Demand")
+    forecast = model.forecast(history)
+    series = model._series(history)
+    n = len(series.frame)
+    dates = series.frame.index.append(pd.DatetimeIndex(forecast["date"]))
+    known = model.known_.matrix(np.empty((len(dates), 0)), dates)
+    phase = model.phase_of(series)
+    expected = model.predict_positions(series.values, np.array([n]), phase, known)[0]
+    assert np.allclose(forecast["forecast"], expected)
+    stale = model.predict_positions(series.values, np.array([n]), phase, known[:n])[0]
+    assert not np.allclose(forecast["forecast"], stale)  # the last row repeated would differ
