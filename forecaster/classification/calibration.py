@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from forecaster.errors import ModelFileError
-
 ECE_BINS = 15  # equal-width confidence bins, as in Guo et al.
 # log T is searched in [-LOG_T_BOUND, LOG_T_BOUND]: T from 0.02 to 55, far beyond what a
 # trained classifier needs, so the bound never decides, and a degenerate validation set (every
@@ -112,10 +110,9 @@ class UncalibratedModelWarning(UserWarning):
 
 
 def saved_calibration(config: dict[str, Any], path: str | Path) -> tuple[float, int]:
-    """(T, validation cases) from a classifier's config.json, checked; (1.0, 0) for a file
-    saved before calibration existed (said once per file, as a warning: its probabilities are
-    the network's own)."""
-    file = Path(path) / "config.json"
+    """(T, validation cases) from a classifier's config.json (checked by its schema in
+    `forecaster.forecasting.model_schema`); (1.0, 0) for a file saved before calibration
+    existed (said once per file, as a warning: its probabilities are the network's own)."""
     block = config.get("calibration")
     if block is None:
         warnings.warn(f"'{path}' was saved before classifiers calibrated their probabilities: "
@@ -123,20 +120,7 @@ def saved_calibration(config: dict[str, Any], path: str | Path) -> tuple[float, 
                       f"over-confident); its labels are unaffected. Train it again for "
                       f"calibrated probabilities.", UncalibratedModelWarning, stacklevel=3)
         return 1.0, 0
-    value = block.get("temperature") if isinstance(block, dict) else None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not (
-            math.isfinite(value) and value > 0):
-        raise ModelFileError(f"'{file}' is not a valid classifier model file: key "
-                             f"'calibration.temperature' must be a positive number (found "
-                             f"{value!r:.60}). It was changed or damaged since it was saved: "
-                             f"train again or copy the whole model directory.")
-    cases = block.get("validation_cases", 0)
-    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 0:
-        raise ModelFileError(f"'{file}' is not a valid classifier model file: key "
-                             f"'calibration.validation_cases' must be a whole number, 0 or more "
-                             f"(found {cases!r:.60}). It was changed or damaged since it was "
-                             f"saved: train again or copy the whole model directory.")
-    return float(value), cases
+    return float(block["temperature"]), int(block.get("validation_cases", 0))
 
 
 def calibration_line(calibration: dict[str, Any], cases: str = "the test set") -> str:

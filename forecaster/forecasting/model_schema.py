@@ -110,6 +110,7 @@ class TrainingSchema(_Open):
     amp: bool = True
     progress: str = "auto"
     best_epoch: Annotated[int, Field(ge=0)] = 0
+    monitor: Literal["auto", "loss", "accuracy"] = "auto"
 
 
 class _ModelFile(_Open):
@@ -224,8 +225,17 @@ class ForecasterFile(_ModelFile):
         return self
 
 
+class CalibrationSchema(_Strict):
+    """A classifier's temperature (`forecaster.classification.calibration`); absent in files
+    saved before classifiers were calibrated."""
+
+    temperature: Annotated[Finite, Field(gt=0.0)]
+    validation_cases: Annotated[int, Field(ge=0)] = 0
+
+
 class _ClassifierFile(_ModelFile):
     classes: Annotated[list[str], Field(min_length=2, max_length=MAX_CLASSES)]
+    calibration: CalibrationSchema | None = None
 
     @model_validator(mode="after")
     def _distinct_classes(self) -> _ClassifierFile:

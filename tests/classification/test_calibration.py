@@ -156,8 +156,12 @@ def test_an_older_model_file_loads_with_temperature_1_and_says_so(text_model, re
     assert len(json.loads(result.stdout)["predictions"]) == 2
 
 
-@pytest.mark.parametrize(("value", "found"), [(-1.0, "-1.0"), ("1.5", "'1.5'"), (None, "None")])
-def test_a_damaged_temperature_is_refused_naming_the_key(text_model, tmp_path, value, found):
+@pytest.mark.parametrize(("value", "said"), [
+    (-1.0, "Input should be greater than 0 (found -1.0)"),
+    ("1.5", "Input should be a valid number (found '1.5')"),
+    (None, "Input should be a valid number (found None)")])
+def test_a_damaged_temperature_is_refused_naming_the_key(text_model, tmp_path, value, said):
+    """The model file's schema checks the block, like every other key."""
     path = tmp_path / "model"
     text_model.save(path)
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
@@ -166,9 +170,9 @@ def test_a_damaged_temperature_is_refused_naming_the_key(text_model, tmp_path, v
     with pytest.raises(ModelFileError) as error:
         load_classifier(path)
     assert str(error.value) == (
-        f"'{path / 'config.json'}' is not a valid classifier model file: key "
-        f"'calibration.temperature' must be a positive number (found {found}). It was changed "
-        f"or damaged since it was saved: train again or copy the whole model directory.")
+        f"'{path / 'config.json'}' is not a valid text classifier model file: key "
+        f"'calibration.temperature': {said}. It was changed or damaged since it was saved: "
+        f"train again or copy the whole model directory.")
 
 
 # ---------------------------------------------------------------- a real sequence classifier
