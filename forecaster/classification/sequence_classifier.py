@@ -53,14 +53,18 @@ _READER = "read_ts or read_flat_csv in forecaster.classification.sequence_data"
 
 
 class SequenceClassifier(BaseEstimator):
-    """Classify numeric sequences with an RNN, LSTM or GRU encoder and a linear head.
+    """Classify numeric sequences with an RNN, LSTM or GRU encoder, by default with a
+    convolution branch beside it (`architecture="recurrent+conv"`), and a linear head.
 
     Each channel is standardised with the mean and deviation of the training cases (padding
     excluded). Validation cases for early stopping are a stratified share of the training set;
     the epoch of the best validation accuracy is kept (`TrainConfig.monitor`), and a temperature
     fitted on them afterwards calibrates the probabilities (`temperature_`; no label changes).
-    The default, a bidirectional GRU with attention pooling, was chosen on the UCR and MNIST
-    benchmarks (benchmarks/README.md): last-step pooling stayed at chance on GunPoint.
+    The default, a bidirectional GRU with attention pooling beside the convolution branch, was
+    chosen on the UCR and MNIST benchmarks (benchmarks/README.md): last-step pooling stayed at
+    chance on GunPoint, and the recurrent encoder alone reached 0.451 on ArrowHead (251 steps)
+    where 1-NN DTW reaches 0.703. `architecture="recurrent"` is the recurrent encoder alone
+    (the Keras recipe).
 
     Examples
     --------
@@ -72,7 +76,8 @@ class SequenceClassifier(BaseEstimator):
 
     def __init__(self, cell: str = "gru", hidden_size: int = 64, num_layers: int = 1,
                  bidirectional: bool = True, dropout: float = 0.0, pooling: str = "attention",
-                 architecture: str = "recurrent", training: TrainConfig | None = None) -> None:
+                 architecture: str = "recurrent+conv", training: TrainConfig | None = None
+                 ) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers

@@ -102,8 +102,8 @@ Examples:
 @click.option("--dropout", type=float, default=None,
               help="Dropout (default: 0.5 for text, 0 for sequences).")
 @click.option("--architecture", type=click.Choice(ARCHITECTURES), default=None,
-              help="Sequences: recurrent (the recurrent encoder alone) or recurrent+conv (a "
-                   "convolution branch beside it, as in LSTM-FCN).")
+              help="Sequences: recurrent+conv (default: a convolution branch beside the "
+                   "recurrent encoder, as in LSTM-FCN) or recurrent (the encoder alone).")
 @click.option("--embedding-dim", type=int, default=None, help="Text: word-vector size.")
 @click.option("--max-words", type=int, default=None,
               help="Text: vocabulary size (most frequent training words; others are OOV).")
@@ -166,9 +166,10 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           no_tracking: bool, tracking_optional: bool, register: str | None) -> None:
     """Train a classifier on DATA and score it beside baselines on a held-out test set.
 
-    Text: majority class and TF-IDF + logistic regression. Sequences: majority class and
-    1-nearest neighbour. The run directory holds metrics.json, confusion.png, loss.png,
-    model_card.md and model/; the run is logged to MLflow like a forecasting run.
+    Text: majority class and TF-IDF + logistic regression. Sequences: majority class,
+    1-nearest neighbour (Euclidean) and 1-NN DTW. The run directory holds metrics.json,
+    confusion.png, loss.png, model_card.md and model/; the run is logged to MLflow like a
+    forecasting run.
     """
     from forecaster.classification.classification_run import (
         check_run,
