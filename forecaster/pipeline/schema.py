@@ -167,6 +167,14 @@ class ForecastPipeline(_PipelineBase):
                             "global (one network over all the series)")
         return self
 
+    @model_validator(mode="after")
+    def _forecasters_watch_the_loss(self) -> ForecastPipeline:
+        if self.training.monitor == "accuracy":
+            raise key_error("training.monitor",
+                            "is 'accuracy', which only a classifier has; a forecaster keeps "
+                            "the epoch of lowest validation loss: use auto or loss")
+        return self
+
 
 class ClassifyPipeline(_PipelineBase):
     """`task: classify`: train and score one sequence or text classifier."""

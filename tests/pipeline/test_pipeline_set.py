@@ -79,3 +79,11 @@ def test_set_below_a_value_that_is_not_a_section(job):
 def test_value_that_is_not_yaml(job):
     assert error_of(job, ["data.targets=[Close"]).startswith(
         "--set data.targets=[Close: the value is not valid YAML")
+
+
+def test_a_forecast_pipeline_cannot_watch_accuracy(job):
+    """Only a classifier has an accuracy: the file is refused when read, before any work."""
+    assert load_pipeline(job, ["training.monitor=loss"]).training.monitor == "loss"
+    with pytest.raises(ConfigError, match="'training.monitor' is 'accuracy', which only a "
+                                          "classifier has"):
+        load_pipeline(job, ["training.monitor=accuracy"])
