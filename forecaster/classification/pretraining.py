@@ -15,6 +15,14 @@ dropped after pretraining; the classifier's pooling and head start fresh.
 
 The language model trains on the classifier's training texts only; the held-out validation
 texts pick its kept epoch (the lowest validation loss), and never the test texts.
+
+Why it is an option and not the default: on rotten_tomatoes (the benchmark's split, seeds 0, 1,
+2) the test accuracy was 0.772, 0.783, 0.772 (mean 0.776) against the default's 0.776, 0.781,
+0.764 (mean 0.773), within the seeds' spread, with a lower validation accuracy on every seed;
+the fine-tuning did not start better nor end sooner (38-50 epochs against 34-50), and the 5
+language-model epochs cost about as much as 9 classifier epochs, so the fit passes 2 minutes on
+2 cores. Only the training texts (about 176,000 words) are there to learn from; Dai & Le's
+gains came with far more unlabelled text.
 """
 
 from __future__ import annotations
