@@ -20,9 +20,9 @@ Why it is an option and not the default: on rotten_tomatoes (the benchmark's spl
 2) the test accuracy was 0.772, 0.783, 0.772 (mean 0.776) against the default's 0.776, 0.781,
 0.764 (mean 0.773), within the seeds' spread, with a lower validation accuracy on every seed;
 the fine-tuning did not start better nor end sooner (38-50 epochs against 34-50), and the 5
-language-model epochs cost about as much as 9 classifier epochs, so the fit passes 2 minutes on
-2 cores. Only the training texts (about 176,000 words) are there to learn from; Dai & Le's
-gains came with far more unlabelled text.
+language-model epochs cost about as much as 8-10 classifier epochs (timed on a busy machine),
+so the fit would pass 2 minutes on 2 cores. Only the training texts (about 176,000 words)
+are there to learn from; Dai & Le's gains came with far more unlabelled text.
 """
 
 from __future__ import annotations
