@@ -246,8 +246,8 @@ def _is_ts(path: Path | Any) -> bool:
 class ClassifyModel(Section):
     """Classifier settings; null (the default) means the estimator's own default, which
     differs by kind (text: bidirectional LSTM, dropout 0.5, word dropout 0.2, 10,000 words, 200
-    tokens; sequences: bidirectional GRU of 64 with attention pooling). The text settings are
-    used by `kind: text` only."""
+    tokens; sequences: bidirectional GRU of 64 with attention pooling beside a convolution
+    branch). The text settings are used by `kind: text` only, `architecture` by sequences."""
 
     cell: choice(CELLS) | None = None
     hidden_size: integer_from(1, MAX_HIDDEN) | None = None
