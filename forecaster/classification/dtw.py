@@ -18,6 +18,25 @@ import warnings
 import numpy as np
 
 LABEL = "1-NN DTW"
+# dynamic-programming cells (sum of train lengths x sum of test lengths) above which the
+# baseline is left out with a note: MNIST 5k's 3.1e9 cells take about a minute, so this is
+# about two; a report must not wait hours on its baseline
+MAX_CELLS = 6e9
+SECONDS_PER_CELL = 2.2e-8  # measured on MNIST 5k, one core
+
+
+def dtw_cells(train_lengths: np.ndarray, test_lengths: np.ndarray) -> float:
+    """How many DTW cells 1-NN over every (train, test) pair fills."""
+    return float(np.sum(train_lengths, dtype=np.float64) * np.sum(test_lengths,
+                                                                  dtype=np.float64))
+
+
+def left_out_note(cells: float) -> str:
+    """Why the DTW baseline is missing from a report."""
+    minutes = cells * SECONDS_PER_CELL / 60
+    took = f"about {minutes:.0f} minutes" if minutes >= 1 else "under a minute"
+    return (f"The {LABEL} baseline was left out: {cells:.2g} warping cells (training x test "
+            f"steps) would take {took}; compare on a sample of the cases.")
 
 
 def padded_with_nan(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:

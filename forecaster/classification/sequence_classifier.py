@@ -5,6 +5,7 @@ Variable lengths are packed, so padding never reaches the cell and never changes
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,12 @@ from forecaster.classification.common import (
     train_network,
     validation_split,
 )
-from forecaster.classification.dtw import nearest_neighbour_dtw
+from forecaster.classification.dtw import (
+    MAX_CELLS,
+    dtw_cells,
+    left_out_note,
+    nearest_neighbour_dtw,
+)
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.sequence_data import SequenceSet
 from forecaster.core import EncoderConfig
@@ -187,11 +193,17 @@ class SequenceClassifier(BaseEstimator):
             flat_test = _flat(self._standardise(test), width)
             predictions["nearest_neighbour"] = KNeighborsClassifier(n_neighbors=1).fit(
                 flat_train, train.labels).predict(flat_test)
-            predictions["nearest_neighbour_dtw"] = nearest_neighbour_dtw(
-                self._standardise(train), train.lengths, train.labels,
-                self._standardise(test), test.lengths)
-        return evaluate_classifier(labels, predictions, list(self.classes_), self.label,
-                                   calibration)
+            cells = dtw_cells(train.lengths, test.lengths)
+            if cells <= MAX_CELLS:
+                predictions["nearest_neighbour_dtw"] = nearest_neighbour_dtw(
+                    self._standardise(train), train.lengths, train.labels,
+                    self._standardise(test), test.lengths)
+        evaluation = evaluate_classifier(labels, predictions, list(self.classes_), self.label,
+                                         calibration)
+        if train is not None and "nearest_neighbour_dtw" not in predictions:
+            evaluation = replace(evaluation,
+                                 verdict=f"{evaluation.verdict} {left_out_note(cells)}")
+        return evaluation
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:

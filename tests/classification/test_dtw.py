@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from forecaster.classification import read_ts
-from forecaster.classification.dtw import nearest_neighbour_dtw
+from forecaster.classification.dtw import dtw_cells, nearest_neighbour_dtw
 
 UCR = Path(__file__).resolve().parents[2] / "datasets" / "ucr"
 
@@ -41,3 +41,25 @@ def test_predictions_are_the_nearest_case_under_dtw(name):
         distances = [direct_dtw(query, train.values[row, :train.lengths[row]].astype(np.float64))
                      for row in picked]
         assert label == train.labels[picked][int(np.argmin(distances))]
+
+
+def test_the_cells_count_every_pair_of_steps():
+    assert dtw_cells(np.array([3, 4]), np.array([5])) == 35.0  # 3*5 + 4*5
+
+
+def test_a_report_too_costly_for_dtw_leaves_it_out_and_says_why(monkeypatch):
+    """Above the cell budget the report keeps its other baselines and its verdict says why the
+    DTW one is missing (ItalyPowerDemand: 67 x 1029 cases of 24 steps, 4e7 cells)."""
+    from forecaster import TrainConfig
+    from forecaster.classification import SequenceClassifier, sequence_classifier
+
+    train = read_ts(UCR / "ItalyPowerDemand" / "ItalyPowerDemand_TRAIN.ts")
+    test = read_ts(UCR / "ItalyPowerDemand" / "ItalyPowerDemand_TEST.ts")
+    model = SequenceClassifier(hidden_size=4, training=TrainConfig(
+        epochs=1, patience=0, progress="off", device="cpu", seed=0)).fit(train)
+    monkeypatch.setattr(sequence_classifier, "MAX_CELLS", 1e7)
+    evaluation = model.evaluate(test, train=train)
+    assert set(evaluation.metrics) == {"model", "majority", "nearest_neighbour"}
+    assert evaluation.verdict.endswith(
+        "The 1-NN DTW baseline was left out: 4e+07 warping cells (training x test steps) "
+        "would take under a minute; compare on a sample of the cases.")
