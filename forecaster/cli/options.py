@@ -71,7 +71,7 @@ def known_options(command: Callable) -> Callable:
                           "needs them for the H dates after the last row: as rows after the "
                           "history with the target empty, or in a file given with --future. "
                           "A column may be in --features as well (its past values read too)."),
-        click.option("--calendar", default="none", show_default=True,
+        click.option("--calendar", default="auto", show_default=True,
                      metavar="auto|none|NAME,...",
                      help="Calendar inputs computed from the dates, so known for any future "
                           "step: 'auto' chooses by frequency (hourly: hour, day_of_week, "

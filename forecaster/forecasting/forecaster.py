@@ -119,6 +119,11 @@ class Forecaster(BaseEstimator):
     the Theta method's, with weights from their errors on the validation span
     (`forecaster.forecasting.combination`); ``combine="none"`` is the network alone.
 
+    ``calendar="auto"`` (the default) gives a series below a month the calendar inputs of its
+    frequency (`forecaster.data.calendar.auto_calendar`; none for monthly or longer): on the
+    accuracy collection they cut vic_elec's MASE from 0.677 to 0.501 and changed the others by
+    at most 3 % (benchmarks/calendar_default.py). ``calendar="none"`` leaves them out.
+
     ``lookback=None`` (the default) chooses the window from the series at fit time: two
     seasons of its frequency, at least 24 rows and twice the horizon, at most half of what the
     training rows leave after the horizon (`forecaster.data.split.default_lookback`); the value
@@ -135,7 +140,7 @@ class Forecaster(BaseEstimator):
     def __init__(self, cell: str = "lstm", hidden_size: int = 50, num_layers: int = 3,
                  lookback: int | None = None, horizon: int = 1, window_norm: str = "auto",
                  dropout: float = 0.0, bidirectional: bool = False, pooling: str = "last",
-                 combine: str = "auto", calendar: str | list[str] = "none",
+                 combine: str = "auto", calendar: str | list[str] = "auto",
                  holidays: str | None = None, exchange: str | None = None,
                  training: TrainConfig | None = None) -> None:
         self.cell = cell

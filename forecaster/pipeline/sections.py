@@ -138,7 +138,7 @@ class Preprocessing(Section):
     window_norm: choice(WINDOW_NORMS) = "auto"
     # calendar features from the dates: auto (by frequency), none, or names such as
     # [hour, day_of_week]; the default is the Python API's
-    calendar: Calendar = "none"
+    calendar: Calendar = "auto"
     holidays: Holidays | None = None  # holiday indicators of a region, e.g. AU-VIC
     exchange: Exchange | None = None  # forecast dates on this exchange's sessions, e.g. XNYS
 

@@ -22,8 +22,11 @@ def tiny_training(**overrides):
 
 
 def small(**params) -> Forecaster:
+    """A tiny GRU without calendar inputs: these tests call the window API
+    (`predict_positions`) directly, which takes known inputs only from its caller
+    (calendar models: tests/forecasting/test_known_inputs.py)."""
     settings = {"cell": "gru", "hidden_size": 8, "num_layers": 1, "lookback": 20,
-                "training": tiny_training()}
+                "calendar": "none", "training": tiny_training()}
     return Forecaster(**{**settings, **params})
 
 

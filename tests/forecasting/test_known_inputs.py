@@ -116,7 +116,7 @@ def test_known_inputs_survive_save_and_load(model, elec_rows, tmp_path):
 
 
 def test_a_model_without_known_inputs_is_unchanged(history):
-    plain = small().fit(history, target="Demand")
+    plain = small(calendar="none").fit(history, target="Demand")
     assert not isinstance(plain.network_, EncoderDecoder) and plain.known_.empty
     assert plain.combine_ == "theta" and plain.label == "GRU (1x8) + Theta"
 

@@ -155,7 +155,10 @@ def test_the_pipeline_default_calendar_is_the_api_default(tmp_path):
     from forecaster import Forecaster
 
     default = inspect.signature(Forecaster.__init__).parameters["calendar"].default
-    assert load_pipeline(write(tmp_path, history())).preprocessing.calendar == default
+    path = write(tmp_path, history())
+    path.write_text(path.read_text(encoding="utf-8").replace(", calendar: none", ""),
+                    encoding="utf-8")  # the key left out
+    assert load_pipeline(path).preprocessing.calendar == default == "auto"
 
 
 @pytest.mark.parametrize("change, said", [
