@@ -232,10 +232,11 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
 
 def score_table(evaluation: Any, model_label: str, baselines: dict[str, str]) -> str:
     names = {"model": model_label, **baselines}
-    lines = [f"{'classifier':<36}{'ACCURACY':>10}{'MACRO-F1':>10}"]
-    for key, values in evaluation.metrics.items():
-        lines.append(f"{names.get(key, key):<36}{values['accuracy']:>10.4f}"
-                     f"{values['macro_f1']:>10.4f}")
+    shown = [names.get(key, key) for key in evaluation.metrics]
+    width = max(36, *(len(name) + 2 for name in shown))  # a long model label stays aligned
+    lines = [f"{'classifier':<{width}}{'ACCURACY':>10}{'MACRO-F1':>10}"]
+    for name, values in zip(shown, evaluation.metrics.values(), strict=True):
+        lines.append(f"{name:<{width}}{values['accuracy']:>10.4f}{values['macro_f1']:>10.4f}")
     return "\n".join(lines)
 
 

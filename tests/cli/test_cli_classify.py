@@ -63,3 +63,18 @@ def test_malformed_ts_is_exit_2_and_leaves_nothing(tmp_path):
     assert result.exit_code == 2, result.output
     assert "bad.ts" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ts"]
+
+
+def test_the_score_table_stays_aligned_with_a_long_model_label():
+    import numpy as np
+
+    from forecaster.classification.evaluation import evaluate_classifier
+    from forecaster.cli.classify import score_table
+
+    true = np.array(["a", "b", "a", "b"])
+    evaluation = evaluate_classifier(true, {"model": true, "majority": np.array(["a"] * 4)},
+                                     ["a", "b"], "LSTM + convolution classifier (2x128, attention)")
+    lines = score_table(evaluation, "LSTM + convolution classifier (2x128, attention)",
+                        {"majority": "majority class"}).splitlines()
+    assert len({len(line) for line in lines}) == 1  # every row as wide as the header
+    assert lines[1].split()[-2:] == ["1.0000", "1.0000"]
