@@ -31,6 +31,7 @@ from forecaster.data.frequency import steps_between
 from forecaster.data.known_inputs import NO_KNOWN_INPUTS, KnownInputs
 from forecaster.data.scaling import inverse_target
 from forecaster.data.split import default_lookback
+from forecaster.data.static_inputs import NO_STATIC, StaticRow
 from forecaster.errors import ConfigError, DataError, ModelFileError
 from forecaster.estimator_checks import (
     cell_label,
@@ -252,10 +253,12 @@ class Forecaster(BaseEstimator):
         ratios = [ratio for ratio in ratios if ratio is not None]
         return "season" if ratios and float(np.mean(np.log(ratios))) < 0 else "last"
 
-    def span_windows(self, series: SeriesData, train_end: int, val_end: int
+    def span_windows(self, series: SeriesData, train_end: int, val_end: int,
+                     static: StaticRow = NO_STATIC
                      ) -> tuple[Any, WindowBatches, WindowBatches]:
         """The series' scaler (fitted on its training rows) and its training and validation
-        windows, scaled, for `lookback_` (set by `fit_span`, or the caller of a global fit)."""
+        windows, scaled, for `lookback_` (set by `fit_span`, or the caller of a global fit,
+        which also gives each series' encoded `static` features)."""
         values = series.values
         if np.ptp(values[:train_end, 0]) == 0:
             raise DataError(f"The target '{series.target}' is constant over the training part "
@@ -274,7 +277,7 @@ class Forecaster(BaseEstimator):
                             f"{lookback} and horizon {self.horizon} in its {train_end} "
                             f"training rows; {remedy}.")
         season = season_length(series.frequency)
-        known = known_rows(resolve_known(self, series, train_end), series)
+        known = known_rows(resolve_known(self, series, train_end, static), series)
         train = WindowBatches.from_array(scaled[:train_end], train_pos, lookback,
                                          self.horizon, self.window_norm_, season,
                                          None if known is None else known[:train_end])
@@ -304,14 +307,15 @@ class Forecaster(BaseEstimator):
         return EncoderWithHead(self.encoder_config_, self.horizon)
 
     def remember_span(self, series: SeriesData, scaler: Any, train_end: int,
-                      val_end: int, calibrate: bool = True) -> None:
+                      val_end: int, calibrate: bool = True,
+                      static: StaticRow = NO_STATIC) -> None:
         """What the fitted model keeps of the series it is used for: scaler, columns, facts,
         and (`calibrate`) its interval calibration on the validation span; a global fit pools
         the calibrations of all its series instead."""
         self.scaler_ = scaler
         self.target_, self.features_ = series.target, list(series.features)
         self.future_features_ = list(series.future_features)
-        self.known_ = resolve_known(self, series, train_end)
+        self.known_ = resolve_known(self, series, train_end, static)
         self.frequency_ = series.frequency
         self.season_ = season_length(series.frequency)
         self.data_info_ = {

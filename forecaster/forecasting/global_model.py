@@ -13,8 +13,7 @@ them at every forecast step and each saved series model carries its own.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -43,17 +42,6 @@ def _joined(parts: list[WindowBatches]) -> WindowBatches:
     known = None if first.known is None else torch.cat([part.known for part in parts])
     return WindowBatches(torch.cat(series), torch.cat(positions), first.lookback, first.horizon,
                          first.norm, first.season, known)
-
-
-@contextmanager
-def _static_of(model: Forecaster, row: StaticRow) -> Iterator[None]:
-    """`model` reads `row` as its series' static features (`model_known.resolve_known`)
-    while the block runs, and no longer after it."""
-    model._static = row
-    try:
-        yield
-    finally:
-        del model._static
 
 
 def static_rows(series: list[SeriesData], static: Sequence[Mapping[str, Any]] | None
@@ -90,16 +78,15 @@ def fit_global(model: Forecaster, series: list[SeriesData], splits: list[Split],
     model.combine_ = model.combine_for(series[0])
     prepared = []
     for item, split, row in zip(series, splits, rows, strict=True):
-        with _static_of(model, row):
-            prepared.append(model.span_windows(item, split.train_end, split.val_end))
+        prepared.append(model.span_windows(item, split.train_end, split.val_end, row))
     train = _joined([train for _, train, _ in prepared])
     val = _joined([val for _, _, val in prepared])
     model.train_network(train, val, columns.pop(), reporter, checkpoint)
     fitted = []
     for item, split, (scaler, _, _), row in zip(series, splits, prepared, rows, strict=True):
         view = copy.copy(model)  # shares network_, history_ and the training settings
-        with _static_of(view, row):
-            view.remember_span(item, scaler, split.train_end, split.val_end, calibrate=False)
+        view.remember_span(item, scaler, split.train_end, split.val_end, calibrate=False,
+                           static=row)
         view.data_info_["global_model_series"] = len(series)
         if notes:
             view.data_info_["static_notes"] = notes

@@ -18,6 +18,7 @@ from forecaster.data.choices import FillMethod
 from forecaster.data.csv_series import read_csv, select_series
 from forecaster.data.future_rows import future_matrix, split_future_rows
 from forecaster.data.known_inputs import KnownInputs, fit_known
+from forecaster.data.static_inputs import NO_STATIC, StaticRow
 from forecaster.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -37,11 +38,11 @@ def check_known_settings(model: Forecaster, frequency: str | None = None
 TRADING_FREQUENCIES = ("B", "C", "D")  # one row a day: what trading sessions can date
 
 
-def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> KnownInputs:
+def resolve_known(model: Forecaster, series: SeriesData, train_end: int,
+                  static: StaticRow = NO_STATIC) -> KnownInputs:
     """The known inputs to train with: the series' future columns (scaled by their training
     range), the calendar features its frequency calls for, the holidays asked for, and the
-    series' static features when a global fit gives them (`global_model.fit_global` sets
-    `model._static` to each series' encoded values in turn)."""
+    series' encoded static features (`static`, from a global fit)."""
     calendar, holidays, exchange = check_known_settings(model, series.frequency)
     if exchange and series.frequency not in TRADING_FREQUENCIES:
         raise ConfigError(f"exchange={exchange!r} dates forecasts on the exchange's trading "
@@ -49,7 +50,7 @@ def resolve_known(model: Forecaster, series: SeriesData, train_end: int) -> Know
                           f"{series.frequency or 'unknown'}, not daily or business days. Leave "
                           f"--exchange out for this series.")
     return fit_known(series.future_features, calendar, holidays,
-                     series.future_values[:train_end], getattr(model, "_static", None))
+                     series.future_values[:train_end], static)
 
 
 def known_rows(known: KnownInputs, series: SeriesData, future_values: np.ndarray | None = None,
