@@ -25,7 +25,6 @@ from forecaster.errors import ConfigError
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.config import TrainConfig
 from forecaster.training.monitor import Monitor, resolve_monitor
-from forecaster.training.monitor import counts_as_gain as counts_as_gain  # its old home
 from forecaster.training.progress import Progress
 from forecaster.training.reporting import RunReporter
 from forecaster.training.signals import Terminated

@@ -17,7 +17,7 @@ from torch import nn
 
 from forecaster.cli import main
 from forecaster.training import TrainConfig, fit
-from forecaster.training.loop import counts_as_gain
+from forecaster.training.monitor import counts_as_gain
 
 GOOG = Path(__file__).resolve().parents[2] / "datasets" / "GOOG.csv"
 
