@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from forecaster.classification.validation import MIN_VALIDATION_CASES
+
 ECE_BINS = 15  # equal-width confidence bins, as in Guo et al.
 # log T is searched in [-LOG_T_BOUND, LOG_T_BOUND]: T from 0.02 to 55, far beyond what a
 # trained classifier needs, so the bound never decides, and a degenerate validation set (every
@@ -130,8 +132,9 @@ def calibration_line(calibration: dict[str, Any], cases: str = "the test set") -
            f"label) {calibration['ece_before']:.4f} before, {calibration['ece_after']:.4f} "
            f"after")
     if not calibration["validation_cases"]:
-        return (f"Probabilities not calibrated (no validation cases to fit a temperature on; "
-                f"T = 1): {ece}.")
+        return (f"Probabilities not calibrated (no validation cases to fit a temperature on: "
+                f"none are held out when fewer than {MIN_VALIDATION_CASES} would be, or with "
+                f"val_size=0; T = 1): {ece}.")
     return (f"Probabilities calibrated by temperature scaling: T = "
             f"{calibration['temperature']:.3f}, fitted on the {calibration['validation_cases']} "
             f"validation cases; {ece}.")

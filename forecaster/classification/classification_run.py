@@ -151,11 +151,12 @@ def _data_summary(train: Any, test: Any, classes: list[str],
     return summary
 
 
-def check_run(train: Any, model: Any, val_size: float = 0.2) -> None:
+def check_run(train: Any, model: Any, val_size: float | None = None) -> None:
     """The checks `model.fit` makes before training (settings, two classes or more, a
     validation share of each): a caller makes them before it opens anything, e.g. an MLflow run
     that a refusal would leave FAILED."""
-    from forecaster.classification.common import class_targets, validation_split
+    from forecaster.classification.common import class_targets
+    from forecaster.classification.validation import validation_split
 
     model._check_params()
     _, targets = class_targets(train.labels, train.source)
@@ -166,15 +167,17 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
                        overwrite: bool = False, reporter: RunReporter | None = None,
                        files: dict[str, Path | None] | None = None,
                        extra: dict[str, Any] | None = None,
-                       checkpoint: Checkpoint | None = None) -> ClassificationRun:
+                       checkpoint: Checkpoint | None = None,
+                       val_size: float | None = None) -> ClassificationRun:
     """Fit `model` on `train`, score on `test` beside its baselines, write `out` atomically.
 
     `files` names the data files read (recorded with their SHA-256); `extra` is added to
-    metrics.json; `checkpoint` (batch jobs) lets a killed fit resume.
+    metrics.json; `checkpoint` (batch jobs) lets a killed fit resume; `val_size` is the fit's
+    validation share (None: automatic, see classification/validation.py).
     """
     inputs = [path for path in (files or {}).values() if path is not None]
     check_out_dir(out, overwrite, inputs)
-    model.fit(train, reporter=reporter, checkpoint=checkpoint)
+    model.fit(train, val_size=val_size, reporter=reporter, checkpoint=checkpoint)
     evaluation = model.evaluate(test, train=train)
     history = model.history_
     summary = {

@@ -1,12 +1,11 @@
-"""What every classifier on the recurrent core does the same way: check the classes, hold out a
-stratified validation share, train through the one fit loop, calibrate the probabilities on the
+"""What every classifier on the recurrent core does the same way: check the classes, train
+through the one fit loop (on the split of `validation.py`), calibrate the probabilities on the
 validation cases, predict in batches, and refuse labels the model never saw.
 `SequenceClassifier` and `TextClassifier` differ only in how they turn their data into
 (values, lengths) tensors."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +15,7 @@ from torch import nn
 
 from forecaster.classification.batches import SequenceBatches
 from forecaster.classification.calibration import calibration_summary, fit_temperature, softmax
-from forecaster.errors import ConfigError, DataError
+from forecaster.errors import DataError
 from forecaster.training import History, TrainConfig, fit
 from forecaster.training.checkpoint import Checkpoint
 from forecaster.training.reporting import RunReporter
@@ -47,28 +46,6 @@ def class_targets(labels: np.ndarray | None, source: str) -> tuple[list[str], np
                         f"column holds the classes (not an id or the text), or gather at least "
                         f"a few cases per class.")
     return classes, np.searchsorted(classes, labels)
-
-
-def validation_split(targets: np.ndarray, val_size: float, seed: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Training and validation rows with the same class shares.
-
-    No validation rows (early stopping then watches the training loss) when `val_size` is 0,
-    or when the data are too small to give every class a case on both sides.
-    """
-    from sklearn.model_selection import train_test_split
-
-    if isinstance(val_size, bool) or not 0.0 <= val_size < 1.0:
-        raise ConfigError(f"val_size={val_size!r} must be a share in [0, 1), e.g. 0.2 to hold "
-                          f"out 20 % of the training cases for early stopping.")
-    rows = np.arange(len(targets))
-    counts = np.bincount(targets)
-    n_val = math.ceil(val_size * len(rows))
-    if val_size == 0 or counts.min() < 2 or min(n_val, len(rows) - n_val) < len(counts):
-        return rows, rows[:0]
-    train_rows, val_rows = train_test_split(rows, test_size=val_size, stratify=targets,
-                                            random_state=seed)
-    return train_rows, val_rows
 
 
 def train_network(build: Callable[[], nn.Module], train: SequenceBatches,

@@ -23,11 +23,11 @@ from forecaster.classification.common import (
     predict_probabilities,
     scored_predictions,
     train_network,
-    validation_split,
 )
 from forecaster.classification.evaluation import ClassificationEvaluation, evaluate_classifier
 from forecaster.classification.pretraining import check_pretrain, pretrained_network
 from forecaster.classification.text_data import TextSet
+from forecaster.classification.validation import validation_split
 from forecaster.classification.vocabulary import OOV, Vocabulary, tokenize
 from forecaster.core import EmbeddingEncoderWithHead, EncoderConfig
 from forecaster.errors import ConfigError, DataError
@@ -66,7 +66,8 @@ class TextClassifier(BaseEstimator):
     `dropout` zeroes that share of the embedded values (and acts between stacked layers).
     Validation cases for early stopping are a stratified share of the training set; the epoch
     of the best validation accuracy is kept (`TrainConfig.monitor`), and a temperature fitted
-    on them afterwards calibrates the probabilities (`temperature_`; no label changes).
+    on them afterwards calibrates the probabilities (`temperature_`; no label changes); a set
+    too small to hold out 100 cases is trained on whole (classification/validation.py).
     `pretrain="lm"` first trains the embedding and encoder as a language model on the training
     texts (forecaster.classification.pretraining), then the classifier starts from them.
 
@@ -123,11 +124,13 @@ class TextClassifier(BaseEstimator):
         check_pretrain(self.pretrain, self.bidirectional, self.num_layers)
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, data: TextSet, val_size: float = 0.2,
+    def fit(self, data: TextSet, val_size: float | None = None,
             reporter: RunReporter | None = None, checkpoint: Checkpoint | None = None
             ) -> TextClassifier:
-        """Train on `data`, holding out a stratified `val_size` share for early stopping;
-        `checkpoint` (batch jobs) saves and resumes the training state per epoch."""
+        """Train on `data`, holding out a stratified `val_size` share for early stopping and
+        calibration (None: 0.2 when that is 100 cases or more, else none: see
+        `validation_split`); `checkpoint` (batch jobs) saves and resumes the training state
+        per epoch."""
         self._check_params()
         check_data_type(data, TextSet, _READER)
         self.classes_, targets = class_targets(data.labels, data.source)

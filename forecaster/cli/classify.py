@@ -86,6 +86,11 @@ Examples:
               help="Score on this file (e.g. a UCR _TEST.ts); default: a stratified --test-size.")
 @click.option("--test-size", default=0.2, show_default=True,
               help="Share of DATA held out for testing when --test-path is not given.")
+@click.option("--val-size", type=click.FloatRange(0, 1, max_open=True), default=None,
+              help="Share of the training cases held out for early stopping and calibration. "
+                   "Default: 0.2 when that is 100 cases or more; a smaller set is trained on "
+                   "whole, keeping the epoch of lowest training loss, uncalibrated (8 held-out "
+                   "cases cannot rank epochs). 0: never hold out.")
 @click.option("--keep-repeats", is_flag=True,
               help="Text: keep repeated texts (by default repeats are dropped before splitting, "
                    "so the same text cannot sit in train and test).")
@@ -151,7 +156,7 @@ Examples:
 @exits_on_signal
 def train(data: Path, kind: str, text_column: str, label_column: str | None,
           steps: int | None, encoding: str, test_file: Path | None, test_size: float,
-          keep_repeats: bool, cell: str | None, num_layers: int | None,
+          val_size: float | None, keep_repeats: bool, cell: str | None, num_layers: int | None,
           hidden_size: int | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
           architecture: str | None, embedding_dim: int | None, max_words: int | None,
@@ -194,7 +199,7 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
                          SequenceClassifier),
                 "epochs": epochs or None, "clip_norm": clip_norm or None}  # 0: auto / off
     model = build_classifier(kind, settings, progress="lines" if quiet else "auto")
-    check_run(train_set, model)  # refusals come before any MLflow run is opened
+    check_run(train_set, model, val_size)  # refusals come before any MLflow run is opened
     stem = data.name.split(".")[0].removesuffix("_TRAIN")
     out = out or default_run_dir(f"{stem}-{kind}-{model.cell}")
     check_out_dir(out, overwrite, inputs=[data, test_file])
@@ -208,7 +213,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
         result = classification_run(train_set, test_set, model, out, overwrite=overwrite,
                                     reporter=tracking.reporter,
                                     files={"train": data, "test": test_file},
-                                    extra={**tracking.facts(), "split": prepared.split})
+                                    extra={**tracking.facts(), "split": prepared.split},
+                                    val_size=val_size)
         tracking.finish(result.out,
                         interrupted=result.summary["training"]["interrupted"])
     evaluation = result.evaluation

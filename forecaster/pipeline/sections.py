@@ -223,6 +223,7 @@ class ClassifyData(Section):
     steps: PositiveInt | None = None
     encoding: Encoding = "utf-8"
     test_size: Fraction = 0.2
+    val_size: FractionOrZero | None = None  # null: 0.2 if that holds out 100 cases, else none
     keep_repeats: StrictBool = False  # text: keep repeated texts (by default dropped first)
 
     @model_validator(mode="after")

@@ -250,7 +250,7 @@ def _classify(task: SeriesTask) -> tuple[dict[str, Any], int]:
     result = classification_run(train, test, model, task.run_dir, overwrite=True,
                                 files={"train": task.spec.file, "test": data.test_path},
                                 extra={**_job_facts(task), "split": prepared.split},
-                                checkpoint=checkpoint)
+                                checkpoint=checkpoint, val_size=data.val_size)
     checkpoint.clear()
     scores = result.evaluation.metrics
     best = max((name for name in scores if name != "model"),

@@ -24,9 +24,9 @@ from forecaster.classification.calibration import (
     negative_log_likelihood,
     softmax,
 )
-from forecaster.classification.common import validation_split
 from forecaster.classification.saved_models import classify_frame, load_classifier
 from forecaster.classification.text_data import TextSet, read_text_csv
+from forecaster.classification.validation import validation_split
 from forecaster.cli import main
 from forecaster.errors import ModelFileError
 from forecaster.training import TrainConfig
@@ -180,7 +180,8 @@ def test_a_damaged_temperature_is_refused_naming_the_key(text_model, tmp_path, v
 def italy_model():
     train = read_ts(ITALY / "ItalyPowerDemand_TRAIN.ts")
     return SequenceClassifier(hidden_size=8, training=TrainConfig(
-        epochs=15, batch_size=16, learning_rate=1e-2, progress="off", device="cpu")).fit(train)
+        epochs=15, batch_size=16, learning_rate=1e-2, progress="off", device="cpu")
+    ).fit(train, val_size=0.2)  # 67 cases: held out by name, the default would hold none
 
 
 def test_sequence_probabilities_in_a_table_are_the_calibrated_ones(italy_model, tmp_path):

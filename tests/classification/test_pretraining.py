@@ -14,10 +14,11 @@ import torch
 from click.testing import CliRunner
 
 from forecaster import ConfigError, TrainConfig
-from forecaster.classification.common import class_targets, validation_split
+from forecaster.classification.common import class_targets
 from forecaster.classification.pretraining import LanguageModel, pretrained_network
 from forecaster.classification.text_classifier import TextClassifier
 from forecaster.classification.text_data import TextSet, drop_repeated_texts, read_text_csv
+from forecaster.classification.validation import validation_split
 from forecaster.cli import main
 from forecaster.core import EmbeddingEncoderWithHead, EncoderConfig
 
@@ -43,7 +44,7 @@ def reviews() -> TextSet:
 
 @pytest.fixture(scope="module")
 def fitted(reviews) -> TextClassifier:
-    return small().fit(reviews)
+    return small().fit(reviews, val_size=0.2)
 
 
 def batches(model: TextClassifier, data: TextSet):
@@ -78,7 +79,7 @@ def test_the_classifier_starts_from_the_pretrained_weights(fitted, reviews):
 
 
 def test_same_seed_same_model(fitted, reviews):
-    again = small().fit(reviews)
+    again = small().fit(reviews, val_size=0.2)
     assert again.pretraining_.train_loss == fitted.pretraining_.train_loss
     assert np.array_equal(again.predict_proba(reviews), fitted.predict_proba(reviews))
     assert small(pretrain="none").fit(reviews).pretraining_ is None
@@ -142,9 +143,9 @@ def test_classify_train_pretrain_lm(reviews, tmp_path):
     pd.DataFrame({"text": reviews.texts, "label": reviews.labels}).to_csv(path, index=False)
     out = tmp_path / "run"
     result = CliRunner().invoke(main, [
-        "classify", "train", str(path), "--pretrain", "lm", "--cell", "gru", "--hidden-size",
-        "8", "--embedding-dim", "8", "--max-words", "500", "--epochs", "1", "--device", "cpu",
-        "--quiet", "--no-tracking", "--out", str(out)])
+        "classify", "train", str(path), "--val-size", "0.2", "--pretrain", "lm", "--cell", "gru",
+        "--hidden-size", "8", "--embedding-dim", "8", "--max-words", "500", "--epochs", "1",
+        "--device", "cpu", "--quiet", "--no-tracking", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "Pretraining the embedding and encoder as a language model on 256 training " \
            "texts (5 epochs)." in result.output

@@ -11,10 +11,11 @@ import pytest
 from torch import nn
 
 from forecaster import ConfigError, DataError, ModelFileError, TrainConfig
-from forecaster.classification.common import class_targets, validation_split
+from forecaster.classification.common import class_targets
 from forecaster.classification.sequence_classifier import SequenceClassifier
 from forecaster.classification.text_classifier import TextClassifier
 from forecaster.classification.text_data import TextSet, drop_repeated_texts, read_text_csv
+from forecaster.classification.validation import validation_split
 from forecaster.classification.vocabulary import OOV, tokenize
 from forecaster.errors import NotFittedError
 from forecaster.estimator_checks import saved_params

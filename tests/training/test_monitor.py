@@ -13,7 +13,7 @@ from pairs import Pairs
 from torch import nn
 
 from forecaster.classification import SequenceClassifier, read_ts
-from forecaster.classification.common import validation_split
+from forecaster.classification.validation import validation_split
 from forecaster.errors import ConfigError
 from forecaster.training import TrainConfig, fit
 from forecaster.training.checkpoint import Checkpoint
@@ -95,7 +95,7 @@ def small(monitor: str, epochs: int = 12) -> SequenceClassifier:
 
 @pytest.mark.parametrize("monitor", ["auto", "accuracy"])
 def test_a_classifier_keeps_the_epoch_of_the_best_validation_accuracy(italy, monitor):
-    model = small(monitor).fit(italy)
+    model = small(monitor).fit(italy, val_size=0.2)
     history = model.history_
     assert history.monitor == "accuracy"
     accuracy, loss = history.val_metrics["accuracy"], history.val_loss
@@ -109,7 +109,7 @@ def test_a_classifier_keeps_the_epoch_of_the_best_validation_accuracy(italy, mon
 
 
 def test_monitor_loss_keeps_the_lowest_validation_loss(italy):
-    history = small("loss").fit(italy).history_
+    history = small("loss").fit(italy, val_size=0.2).history_
     assert history.monitor == "loss"
     assert history.best_epoch == int(np.argmin(history.val_loss)) + 1
 
@@ -128,15 +128,16 @@ class KillAtEpoch4(RunReporter):
 def killed_run(italy, monitor: str, path: Path) -> Checkpoint:
     checkpoint = Checkpoint(path, key="italy")
     with pytest.raises(Killed):
-        small(monitor, epochs=8).fit(italy, reporter=KillAtEpoch4(), checkpoint=checkpoint)
+        small(monitor, epochs=8).fit(italy, val_size=0.2, reporter=KillAtEpoch4(),
+                                     checkpoint=checkpoint)
     return checkpoint
 
 
 @pytest.mark.parametrize("monitor", ["accuracy", "loss"])
 def test_a_resumed_fit_ends_as_an_uninterrupted_one(italy, tmp_path, monitor):
     checkpoint = killed_run(italy, monitor, tmp_path / "checkpoint.pt")
-    resumed = small(monitor, epochs=8).fit(italy, checkpoint=checkpoint)
-    whole = small(monitor, epochs=8).fit(italy)
+    resumed = small(monitor, epochs=8).fit(italy, val_size=0.2, checkpoint=checkpoint)
+    whole = small(monitor, epochs=8).fit(italy, val_size=0.2)
     assert resumed.history_.resumed_from_epoch == 3
     assert resumed.history_.epochs == whole.history_.epochs
     assert resumed.history_.best_epoch == whole.history_.best_epoch
@@ -151,8 +152,8 @@ def test_a_checkpoint_from_before_monitor_still_resumes(italy, tmp_path):
     losses = [epoch["val_loss"] for epoch in state["epochs"]]
     state.update(best_loss=min(losses), waited=0, reference=min(losses))
     checkpoint.save(state)
-    resumed = small("loss", epochs=8).fit(italy, checkpoint=checkpoint)
-    whole = small("loss", epochs=8).fit(italy)
+    resumed = small("loss", epochs=8).fit(italy, val_size=0.2, checkpoint=checkpoint)
+    whole = small("loss", epochs=8).fit(italy, val_size=0.2)
     assert resumed.history_.resumed_from_epoch == 3
     assert resumed.history_.epochs == whole.history_.epochs
     assert resumed.history_.best_epoch == whole.history_.best_epoch
