@@ -41,10 +41,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from forecaster.classification.common import class_targets, validation_split
+from forecaster.classification.common import class_targets
 from forecaster.classification.evaluation import scores
 from forecaster.classification.text_classifier import TextClassifier, tfidf_logistic_predictions
 from forecaster.classification.text_data import TextSet, drop_repeated_texts, read_text_csv
+from forecaster.classification.validation import validation_split
 from forecaster.classification.vocabulary import Vocabulary, tokenize
 from forecaster.estimator_checks import saved_params
 from forecaster.training import TrainConfig
@@ -119,7 +120,7 @@ def run_model(label: str, train: TextSet, test: TextSet, settings: dict) -> Row:
     found = scores(test.labels, model.predict(test))
     history = model.history_
     _, targets = class_targets(train.labels, train.source)
-    trained_on = len(validation_split(targets, 0.2, config.seed)[0])
+    trained_on = len(validation_split(targets, None, config.seed)[0])
     return Row(setting=label, accuracy=found["accuracy"], macro_f1=found["macro_f1"],
                fit_seconds=seconds, epochs_run=history.epochs_run,
                best_epoch=history.best_epoch,
