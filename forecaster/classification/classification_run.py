@@ -188,6 +188,8 @@ def classification_run(train: Any, test: Any, model: Any, out: Path, *,
                       for name in evaluation.metrics if name != "model"},
         "training": {**asdict(model.train_config_), "epochs_run": history.epochs_run,
                      "best_epoch": history.best_epoch, "monitored": history.monitor,
+                     "val_size": "auto" if val_size is None else val_size,
+                     "validation_cases": model.calibration_cases_,
                      "stopped_early": history.stopped_early,
                      "interrupted": history.interrupted, "seconds": round(history.seconds, 3),
                      "samples_per_second": round(history.train_samples * history.epochs_run

@@ -81,8 +81,14 @@ def test_classify_train_val_size_from_the_command_line(tmp_path):
         assert result.exit_code == 0, result.output
         return result.output
 
+    def recorded() -> dict:
+        metrics = json.loads((tmp_path / "run" / "metrics.json").read_text(encoding="utf-8"))
+        return {key: metrics["training"][key] for key in ("val_size", "validation_cases")}
+
     assert f"none are held out when fewer than {MIN_VALIDATION_CASES} would be" in train()
+    assert recorded() == {"val_size": "auto", "validation_cases": 0}
     assert "fitted on the 14 validation cases" in train("--val-size", "0.2")
+    assert recorded() == {"val_size": 0.2, "validation_cases": 14}
     refused = CliRunner().invoke(main, ["classify", "train", str(TRAIN), "--val-size", "1.5",
                                         "--no-tracking"])
     assert refused.exit_code == 2 and "--val-size" in refused.output
