@@ -53,9 +53,9 @@ from forecaster.training import TrainConfig
 ROOT = Path(__file__).resolve().parent.parent
 REVIEWS = ROOT / "datasets" / "rotten_tomatoes.csv"
 MODEL_KEYS = ("cell", "hidden_size", "num_layers", "bidirectional", "dropout", "pooling",
-              "embedding_dim", "max_words", "max_length", "word_dropout", "pretrain")
+              "embedding_dim", "max_words", "max_length", "word_dropout", "pretrain", "ngrams")
 TRAIN_KEYS = ("learning_rate", "batch_size", "epochs", "patience", "optimizer", "clip_norm",
-              "seed")
+              "seed", "threads")
 KERAS = {"cell": "rnn", "hidden_size": 32, "embedding_dim": 32, "bidirectional": False,
          "pooling": "last", "dropout": 0.0, "word_dropout": 0.0, "max_words": 10000,
          "max_length": 500,

@@ -35,7 +35,7 @@ RUN_ONLY: tuple[str, ...] = ("progress",)
 TRAINING_SETTINGS: tuple[str, ...] = tuple(f.name for f in fields(TrainConfig)
                                            if f.name not in RUN_ONLY)
 TEXT_ONLY: tuple[str, ...] = ("embedding_dim", "max_words", "max_length", "word_dropout",
-                              "pretrain")
+                              "pretrain", "ngrams")
 SEQUENCE_ONLY: tuple[str, ...] = ("architecture",)
 
 

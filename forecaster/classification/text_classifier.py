@@ -30,6 +30,7 @@ from forecaster.classification.text_data import TextSet
 from forecaster.classification.validation import validation_split
 from forecaster.classification.vocabulary import OOV, Vocabulary, tokenize
 from forecaster.core import EmbeddingEncoderWithHead, EncoderConfig
+from forecaster.core.bag import NGRAMS, NgramBag
 from forecaster.errors import ConfigError, DataError
 from forecaster.estimator_checks import (
     cell_label,
@@ -93,7 +94,7 @@ class TextClassifier(BaseEstimator):
     def __init__(self, cell: str = "lstm", hidden_size: int = 64, num_layers: int = 1,
                  bidirectional: bool = True, dropout: float = 0.5, pooling: str = "attention",
                  embedding_dim: int = 64, max_words: int = 10000, max_length: int = 200,
-                 word_dropout: float = 0.2, pretrain: str = "none",
+                 word_dropout: float = 0.2, pretrain: str = "none", ngrams: int = 0,
                  training: TrainConfig | None = None) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
@@ -106,6 +107,7 @@ class TextClassifier(BaseEstimator):
         self.max_length = max_length
         self.word_dropout = word_dropout
         self.pretrain = pretrain
+        self.ngrams = ngrams
         self.training = training
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -113,7 +115,8 @@ class TextClassifier(BaseEstimator):
 
     @property
     def label(self) -> str:
-        return cell_label(self).replace(" (", " text classifier (", 1)
+        bag = {0: "", 1: " + bag of words", 2: " + bag of words and pairs"}.get(self.ngrams, "")
+        return cell_label(self).replace(" (", f"{bag} text classifier (", 1)
 
     def _check_params(self) -> None:
         check_encoder_params(self, positive=("embedding_dim", "max_words", "max_length"))
@@ -122,6 +125,9 @@ class TextClassifier(BaseEstimator):
             raise ConfigError(f"word_dropout={self.word_dropout!r} must be in [0, 1): the share "
                               f"of training tokens replaced by the unknown token.")
         check_pretrain(self.pretrain, self.bidirectional, self.num_layers)
+        if self.ngrams not in NGRAMS or isinstance(self.ngrams, bool):
+            raise ConfigError(f"ngrams={self.ngrams!r} is not known; use 2 (a bag of words and "
+                              f"word pairs beside the encoder), 1 (words) or 0 (no bag).")
 
     # ------------------------------------------------------------------ fitting
     def fit(self, data: TextSet, val_size: float | None = None,
@@ -153,10 +159,12 @@ class TextClassifier(BaseEstimator):
         return self
 
     def _network(self) -> EmbeddingEncoderWithHead:
+        bag = (NgramBag(self.vocabulary_.size, len(self.classes_), self.ngrams)
+               if self.ngrams else None)
         return EmbeddingEncoderWithHead(self.vocabulary_.size, self.embedding_dim,
                                         self.encoder_config_, len(self.classes_),
                                         dropout=self.dropout, word_dropout=self.word_dropout,
-                                        unknown_id=OOV)
+                                        unknown_id=OOV, bag=bag)
 
     def _encode(self, texts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
         ids, lengths = self.vocabulary_.encode(texts, self.max_length)  # (n, L), (n,)
@@ -226,7 +234,8 @@ class TextClassifier(BaseEstimator):
         config, state = read_model_dir(path, kind=KIND)  # schema-checked
         training = (None if config.get("training") is None
                     else saved_train_config(config["training"], path))
-        model = cls(**config["params"], training=training)
+        # files saved before the bag branch hold the encoder alone
+        model = cls(**{"ngrams": 0, **config["params"]}, training=training)
         model.encoder_config_ = EncoderConfig(**config["encoder"])
         model.classes_ = list(config["classes"])
         model.vocabulary_ = Vocabulary.from_dict(config["vocabulary"])

@@ -121,6 +121,10 @@ Examples:
               help="Text: lm first trains the embedding and encoder as a language model on "
                    "the training texts (predicting each next and previous word), then the "
                    "classifier starts from them (default: none).")
+@click.option("--ngrams", type=click.Choice(["0", "1", "2"]), default=None,
+              callback=lambda _ctx, _param, value: None if value is None else int(value),
+              help="Text: a bag-of-n-grams branch beside the encoder, its logits added (as "
+                   "fastText): 2 words and word pairs, 1 words, 0 none.")
 @click.option("--epochs", type=int, default=None,
               help="Passes over the training set (default: about 1000 optimiser steps, with "
                    "early stopping).")
@@ -161,7 +165,8 @@ def train(data: Path, kind: str, text_column: str, label_column: str | None,
           bidirectional: bool | None, pooling: str | None, dropout: float | None,
           architecture: str | None, embedding_dim: int | None, max_words: int | None,
           max_length: int | None,
-          word_dropout: float | None, pretrain: str | None, epochs: int | None,
+          word_dropout: float | None, pretrain: str | None, ngrams: int | None,
+          epochs: int | None,
           batch_size: int,
           learning_rate: float, optimizer: str, patience: int | None, min_delta: float,
           monitor: str, seed: int,

@@ -18,7 +18,8 @@ class EmbeddingEncoderWithHead(nn.Module):
     training only: `word_dropout` replaces that share of the tokens by `unknown_id` (so the
     model cannot lean on single rare words, and learns to read around words it does not know),
     and `dropout` zeroes that share of the embedded values (the encoder's own dropout acts only
-    between stacked layers). With
+    between stacked layers). An optional `bag` module reads the same ids (after word dropout)
+    and its logits are added to the encoder's (forecaster.core.bag). With
     `lengths` the sequences are packed, so padding never reaches the cell and never changes a
     prediction. Input (batch, time) int64 ids -> (batch, outputs) logits.
 
@@ -33,7 +34,7 @@ class EmbeddingEncoderWithHead(nn.Module):
 
     def __init__(self, vocab_size: int, embedding_dim: int, encoder_config: EncoderConfig,
                  outputs: int, dropout: float = 0.0, word_dropout: float = 0.0,
-                 unknown_id: int = 1) -> None:
+                 unknown_id: int = 1, bag: nn.Module | None = None) -> None:
         super().__init__()
         if encoder_config.input_size != embedding_dim:
             raise ValueError(f"encoder_config.input_size ({encoder_config.input_size}) must "
@@ -46,10 +47,12 @@ class EmbeddingEncoderWithHead(nn.Module):
         self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=PADDING_ID)
         self.dropout = nn.Dropout(dropout)
         self.body = EncoderWithHead(encoder_config, outputs)
+        self.bag = bag  # e.g. forecaster.core.bag.NgramBag: its logits are added
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         if self.training and self.word_dropout > 0:
             hit = torch.rand(ids.shape, device=ids.device) < self.word_dropout  # (batch, time)
             ids = ids.masked_fill(hit & (ids != PADDING_ID), self.unknown_id)
         x = self.dropout(self.embedding(ids))  # (batch, time, embedding_dim)
-        return self.body(x, lengths)  # (batch, outputs)
+        logits = self.body(x, lengths)  # (batch, outputs)
+        return logits if self.bag is None else logits + self.bag(ids)

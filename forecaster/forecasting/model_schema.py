@@ -89,6 +89,7 @@ class TextParams(_EncoderParams):
     max_length: Annotated[int, Field(ge=1, le=MAX_STEPS)]
     word_dropout: Annotated[float, Field(ge=0.0, lt=1.0)]
     pretrain: Literal["none", "lm"] = "none"  # absent in files saved before pretraining
+    ngrams: Literal[0, 1, 2] = 0  # absent in files saved before the bag branch: none
 
 
 class ScalerSchema(_Strict):

@@ -261,6 +261,7 @@ class ClassifyModel(Section):
     max_length: integer_from(1, MAX_STEPS) | None = None  # text: tokens kept per text
     word_dropout: FractionOrZero | None = None  # text: share of training words hidden
     pretrain: choice(PRETRAIN) | None = None  # text: "lm" pretrains the encoder on the texts
+    ngrams: integer_from(0, 2) | None = None  # text: bag of words (1) and word pairs (2) beside it
     architecture: choice(ARCHITECTURES) | None = None  # sequences: recurrent | recurrent+conv
 
 
