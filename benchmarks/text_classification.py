@@ -17,7 +17,8 @@ Rows:
   best-validation epoch is still the one kept: the fit loop always restores it);
 - --extra rows: the default with other settings (keys: cell, hidden_size, num_layers,
   bidirectional, dropout, pooling, embedding_dim, max_words, max_length, word_dropout,
-  pretrain, learning_rate, batch_size, epochs, patience, optimizer, clip_norm, seed), e.g.
+  pretrain, ngrams, learning_rate, batch_size, epochs, patience, optimizer, clip_norm, seed,
+  threads, and val_size for `fit`), e.g.
   `--extra "pretrained:pretrain=lm" --extra "pretrained s1:pretrain=lm,seed=1"`;
 - tfidf_logistic and majority: the baselines of `TextClassifier.evaluate`, fitted on the whole
   training part.
@@ -103,8 +104,9 @@ def parse_settings(text: str) -> dict:
     settings = {}
     for item in filter(None, (part.strip() for part in text.split(","))):
         key, _, value = item.partition("=")
-        if key not in MODEL_KEYS + TRAIN_KEYS:
-            raise SystemExit(f"unknown setting {key!r}; use {', '.join(MODEL_KEYS + TRAIN_KEYS)}")
+        if key not in MODEL_KEYS + TRAIN_KEYS + ("val_size",):
+            raise SystemExit(f"unknown setting {key!r}; use "
+                             f"{', '.join(MODEL_KEYS + TRAIN_KEYS)}, val_size")
         settings[key] = _value(value)
     return settings
 
@@ -115,12 +117,12 @@ def run_model(label: str, train: TextSet, test: TextSet, settings: dict) -> Row:
     config = TrainConfig(progress="off", device="cpu", **train_args)
     model = TextClassifier(**model_args, training=config)
     start = time.perf_counter()
-    model.fit(train)
+    model.fit(train, val_size=settings.get("val_size"))
     seconds = time.perf_counter() - start
     found = scores(test.labels, model.predict(test))
     history = model.history_
     _, targets = class_targets(train.labels, train.source)
-    trained_on = len(validation_split(targets, None, config.seed)[0])
+    trained_on = len(validation_split(targets, settings.get("val_size"), config.seed)[0])
     return Row(setting=label, accuracy=found["accuracy"], macro_f1=found["macro_f1"],
                fit_seconds=seconds, epochs_run=history.epochs_run,
                best_epoch=history.best_epoch,
