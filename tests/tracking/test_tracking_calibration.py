@@ -41,7 +41,8 @@ def saved(tmp_path_factory) -> Saved:
     frame = pd.read_csv(ROOT / "datasets" / "rotten_tomatoes.csv").sample(400, random_state=1)
     frame.to_csv(folder / "reviews.csv", index=False)
     model = TextClassifier(hidden_size=8, embedding_dim=16, max_length=40, training=TrainConfig(
-        epochs=3, progress="off", device="cpu")).fit(read_text_csv(folder / "reviews.csv"))
+        epochs=3, progress="off", device="cpu")).fit(read_text_csv(folder / "reviews.csv"),
+                                                     val_size=0.2)  # 80 cases, by name
     model.save(folder / "model")
     mlflow.pyfunc.save_model(folder / "pyfunc", python_model=str(PYFUNC),
                              artifacts={MODEL_ARTIFACT: str(folder / "model")},
