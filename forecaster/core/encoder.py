@@ -56,9 +56,12 @@ class RecurrentEncoder(nn.Module):
         """Outputs at every step (batch, time, width) and the final state.
 
         With `lengths`, sequences are packed so padding never reaches the cell: outputs past a
-        sequence's length are zero and its state is the one at its last real step.
+        sequence's length are zero and its state is the one at its last real step. A batch
+        whose sequences all fill its width has no padding, so it skips packing: the packed
+        path runs step by step on the CPU, the plain one through one fused kernel (oneDNN's
+        LSTM ran 3x faster; benchmarks/README.md, "Text classification").
         """
-        if lengths is None:
+        if lengths is None or bool((lengths == x.shape[1]).all()):
             return self.rnn(x, state)
         packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
         outputs, state = self.rnn(packed, state)

@@ -226,3 +226,24 @@ def test_config_round_trips_through_dict() -> None:
     )
     assert EncoderConfig(**config.to_dict()) == config
     assert config.output_size == 14
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_a_batch_without_padding_skips_packing_with_the_same_results(cell: str) -> None:
+    """Full-length batches take the fused unpacked path; beside a longer sequence the same
+    three are packed. Outputs and final states agree, so the shortcut changes only speed."""
+    encoder = make(cell, True, "attention")
+    torch.manual_seed(5)
+    x = torch.randn(3, 6, FEATURES)
+    wider = torch.cat([x, torch.randn(3, 2, FEATURES) * 100.0], dim=1)  # garbage after step 6
+    wider = torch.cat([wider, torch.randn(1, 8, FEATURES)])  # a fourth, longer sequence
+    with torch.no_grad():
+        fast, fast_state = encoder.sequence(x, torch.tensor([6, 6, 6]))
+        packed, packed_state = encoder.sequence(wider, torch.tensor([6, 6, 6, 8]))
+        pooled = encoder(x, torch.tensor([6, 6, 6]))
+        pooled_packed = encoder(wider, torch.tensor([6, 6, 6, 8]))[:3]
+    torch.testing.assert_close(fast, packed[:3, :6], rtol=0, atol=1e-5)
+    for mine, theirs in zip(*(s if isinstance(s, tuple) else (s,)
+                              for s in (fast_state, packed_state)), strict=True):
+        torch.testing.assert_close(mine, theirs[:, :3], rtol=0, atol=1e-5)
+    torch.testing.assert_close(pooled, pooled_packed, rtol=0, atol=1e-5)
