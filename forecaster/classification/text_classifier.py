@@ -175,7 +175,8 @@ class TextClassifier(BaseEstimator):
     def _batches(self, data: TextSet, rows: np.ndarray, targets: np.ndarray
                  ) -> SequenceBatches:
         ids, lengths = self._encode([data.texts[row] for row in rows])
-        return SequenceBatches(ids, lengths, torch.as_tensor(targets[rows], dtype=torch.long))
+        return SequenceBatches(ids, lengths, torch.as_tensor(targets[rows], dtype=torch.long),
+                               same_length=True)
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(self, data: TextSet) -> np.ndarray:

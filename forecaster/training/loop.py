@@ -136,6 +136,14 @@ def _chunks(order: torch.Tensor, size: int):
         yield order[start:start + size]
 
 
+def _epoch_batches(train: BatchSource, order: torch.Tensor, size: int,
+                   generator: torch.Generator) -> list[torch.Tensor]:
+    """The epoch's batches of rows: `order` cut into `size`s, unless the source groups its own
+    (`epoch_batches`, e.g. SequenceBatches of texts, one length per batch so none is packed)."""
+    group = getattr(train, "epoch_batches", None)
+    return group(order, size, generator) if group is not None else list(_chunks(order, size))
+
+
 def evaluate_loss(model: nn.Module, source: BatchSource, loss_fn: LossFn, batch_size: int,
                   autocast, metrics: dict[str, MetricFn] | None = None
                   ) -> tuple[float, dict[str, float]]:
@@ -237,10 +245,11 @@ def fit(model: nn.Module, train: BatchSource, val: BatchSource | None, loss_fn: 
         for epoch in range(first_epoch, epochs + 1):
             model.train()
             order = torch.randperm(len(train), generator=generator).to(device)
+            epoch_rows = _epoch_batches(train, order, config.batch_size, generator)
             running, seen = torch.zeros((), device=device), 0
-            batches = math.ceil(len(order) / config.batch_size)
+            batches = len(epoch_rows)
             progress.start_epoch()
-            for done, rows in enumerate(_chunks(order, config.batch_size), start=1):
+            for done, rows in enumerate(epoch_rows, start=1):
                 inputs, target = train.fetch(rows)
                 with autocast():
                     loss = loss_fn(_call(model, inputs).float(), target)
