@@ -77,9 +77,9 @@ class TextClassifier(BaseEstimator):
     The defaults (bidirectional LSTM 1x64, attention pooling, 64-wide embeddings, 10,000 words,
     dropout 0.5, word dropout 0.2) had the best validation accuracy of 25 settings tried on
     rotten_tomatoes; word dropout was the change that mattered (+0.03 to +0.04). They still
-    trail TF-IDF + logistic regression there (test accuracy 0.776 against 0.782, seed 0,
-    keeping the best-accuracy epoch; 0.770 keeping the lowest-loss one; see
-    benchmarks/README.md, "Text classification"), so `evaluate` always reports that baseline.
+    trail TF-IDF + logistic regression there (3-seed test accuracy 0.771 against 0.782,
+    keeping the best-accuracy epoch; see benchmarks/README.md, "Text classification"), so
+    `evaluate` always reports that baseline.
 
     Examples
     --------
