@@ -30,7 +30,7 @@ from forecaster.classification.text_data import TextSet
 from forecaster.classification.validation import validation_split
 from forecaster.classification.vocabulary import OOV, Vocabulary, tokenize
 from forecaster.core import EmbeddingEncoderWithHead, EncoderConfig
-from forecaster.core.bag import NGRAMS, NgramBag
+from forecaster.core.bag import BAG_NAMES, NGRAMS, NgramBag
 from forecaster.errors import ConfigError, DataError
 from forecaster.estimator_checks import (
     cell_label,
@@ -117,7 +117,7 @@ class TextClassifier(BaseEstimator):
 
     @property
     def label(self) -> str:
-        bag = {0: "", 1: " + bag of words", 2: " + bag of words and pairs"}.get(self.ngrams, "")
+        bag = f" + {BAG_NAMES[self.ngrams]}" if self.ngrams in BAG_NAMES else ""
         return cell_label(self).replace(" (", f"{bag} text classifier (", 1)
 
     def _check_params(self) -> None:

@@ -121,8 +121,7 @@ Examples:
               help="Text: lm first trains the embedding and encoder as a language model on "
                    "the training texts (predicting each next and previous word), then the "
                    "classifier starts from them (default: none).")
-@click.option("--ngrams", type=click.Choice(["0", "1", "2"]), default=None,
-              callback=lambda _ctx, _param, value: None if value is None else int(value),
+@click.option("--ngrams", type=click.IntRange(0, 2), default=None,
               help="Text: a bag-of-n-grams branch beside the encoder, its logits added (as "
                    "fastText): 2 words and word pairs, 1 words, 0 none.")
 @click.option("--epochs", type=int, default=None,

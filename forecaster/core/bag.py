@@ -16,6 +16,7 @@ from torch import nn
 from forecaster.core.embedding import PADDING_ID
 
 NGRAMS: tuple[int, ...] = (0, 1, 2)  # 0: no branch; 1: words; 2: words and word pairs
+BAG_NAMES = {1: "bag of words", 2: "bag of words and pairs"}  # how a label names the branch
 PAIR_BUCKETS = 20_000  # word pairs are hashed into this many vectors (+1 for padding)
 BAG_DIM = 16
 _PRIME = 1_000_003
