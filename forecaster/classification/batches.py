@@ -2,8 +2,8 @@
 
 Texts are trained in batches of one length each where a length has enough of them
 (`same_length`): a batch with no padding needs no packing, and the recurrent encoder then runs
-one fused kernel instead of the packed path's step-by-step loop (rotten_tomatoes: 82 % of the
-texts, 3.75 s an epoch -> 1.9 s; 3-seed accuracy 0.774 -> 0.771, inside the seeds' spread;
+one fused kernel instead of the packed path's step-by-step loop (rotten_tomatoes: about 82 % of
+the texts, 3.75 s an epoch -> 1.9 s; 3-seed accuracy 0.774 -> 0.771, inside the seeds' spread;
 benchmarks/README.md, "Text classification").
 """
 

@@ -27,7 +27,7 @@ def validation_split(targets: np.ndarray, val_size: float | None, seed: int
     cases when that gives at least `MIN_VALIDATION_CASES` of them, and none otherwise: on a
     small set (UCR ArrowHead: 36 cases, 8 held out) one case moves the validation accuracy by
     12 %, so it cannot tell epochs apart, and the held-out cases are missed by the fit more
-    than early stopping helps (ArrowHead 0.701 -> 0.823, ItalyPowerDemand 0.949 -> 0.958 over
+    than early stopping helps (ArrowHead 0.701 -> 0.823, ItalyPowerDemand 0.949 -> 0.957 over
     3 seeds; benchmarks/README.md). Without validation rows the fit keeps the epoch of lowest
     training loss, and the probabilities stay uncalibrated (T = 1).
     No validation rows either when `val_size` is 0, or when the data are too small to give
