@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from forecaster import ConfigError, TrainConfig
 from forecaster.classification import SequenceClassifier, read_ts
+from forecaster.classification.calibration import calibration_line
 from forecaster.classification.validation import MIN_VALIDATION_CASES, validation_split
 from forecaster.cli import main
 
@@ -65,8 +66,9 @@ def test_a_small_set_trains_on_every_case_and_says_it_is_uncalibrated(italy, tmp
         epochs=3, progress="off", device="cpu")).fit(italy)
     assert model.history_.train_samples == 67
     assert model.history_.monitor == "loss"  # the training loss: no accuracy to watch
-    assert model.history_.val_loss == [] or all(v is None for v in model.history_.val_loss)
     assert (model.temperature_, model.calibration_cases_) == (1.0, 0)
+    said = calibration_line(model.evaluate(italy).calibration)  # the report's sentence
+    assert said.startswith("Probabilities not calibrated") and "fewer than 100" in said
     saved = json.loads((model.save(tmp_path / "m") / "config.json").read_text("utf-8"))
     assert saved["calibration"]["validation_cases"] == 0
 
